@@ -1,0 +1,100 @@
+"""One exception tree for the whole gateway; each class names its GraphQL `extensions.code`.
+
+    GatewayError                      INTERNAL_SERVER_ERROR
+    ├── BadUserInput                  BAD_USER_INPUT
+    │   └── MalformedRecordId         BAD_USER_INPUT
+    ├── BadCursor                     BAD_CURSOR
+    ├── NotFound                      NOT_FOUND
+    ├── UnsupportedByProvider         (payload error UNSUPPORTED_BY_PROVIDER)
+    └── ProviderFailure               carries `provider`, the account name
+        ├── ProviderUnavailable       PROVIDER_UNAVAILABLE  timeouts, refused connections, 5xx
+        └── ProviderError             PROVIDER_ERROR        malformed replies, reported failures
+            └── ProviderForbidden     FORBIDDEN             the account lacks a scope
+
+    ConfigError                       not a GraphQL error: stops start-up with one line
+
+Messages are written for the client: they never hold upstream URLs, bodies or credentials.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code}
+
+
+class BadUserInput(GatewayError):
+    """An argument the client can fix: page sizes, filters, ids."""
+
+    code = "BAD_USER_INPUT"
+
+
+class MalformedRecordId(BadUserInput):
+    """A global id that no provider could have produced."""
+
+
+class BadCursor(GatewayError):
+    """A cursor that is forged, damaged, from another version, or for another filter/order."""
+
+    code = "BAD_CURSOR"
+
+
+class NotFound(GatewayError):
+    """A well-formed id of a record the provider does not have."""
+
+    code = "NOT_FOUND"
+
+
+class UnsupportedByProvider(GatewayError):
+    """The provider's API cannot do what was asked (DIDforSale stores no user data)."""
+
+    code = "UNSUPPORTED_BY_PROVIDER"
+
+
+class ProviderFailure(GatewayError):
+    """A provider account could not serve a request; names the account."""
+
+    code = "PROVIDER_ERROR"
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code, "provider": self.provider}
+
+
+class ProviderUnavailable(ProviderFailure):
+    """The provider could not be reached or answered with a server error."""
+
+    code = "PROVIDER_UNAVAILABLE"
+
+
+class ProviderError(ProviderFailure):
+    """The provider answered, but with a failure or a reply we cannot read."""
+
+    code = "PROVIDER_ERROR"
+
+
+class ProviderForbidden(ProviderError):
+    """The account's credentials lack the scope the request needs."""
+
+    code = "FORBIDDEN"
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line naming the key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}" if key else problem)
+        self.key = key
+        self.problem = problem

@@ -1,0 +1,29 @@
+"""Provider adapters: one class per provider kind, chosen here and nowhere else."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from gateway.config import CarrierXSettings, DidForSaleSettings, ProviderSettings
+from gateway.providers.base import ProviderAdapter
+from gateway.providers.carrierx import CarrierXAdapter
+from gateway.providers.didforsale import DidForSaleAdapter
+from gateway.providers.http import make_session
+
+__all__ = ["build_adapter", "build_adapters", "make_session"]
+
+
+def build_adapter(settings: ProviderSettings, session: aiohttp.ClientSession) -> ProviderAdapter:
+    """The adapter for one configured account, by its kind."""
+    if isinstance(settings, DidForSaleSettings):
+        return DidForSaleAdapter(settings, session)
+    if isinstance(settings, CarrierXSettings):
+        return CarrierXAdapter(settings, session)
+    raise TypeError(f"no adapter for provider kind {settings.kind!r}")
+
+
+def build_adapters(
+    providers: tuple[ProviderSettings, ...], session: aiohttp.ClientSession
+) -> list[ProviderAdapter]:
+    """Adapters for every configured account, in config order, all sharing one session."""
+    return [build_adapter(settings, session) for settings in providers]

@@ -1,0 +1,387 @@
+"""CarrierX core API v2: SMS detail records.
+
+The API pages natively in both directions with `after=<dr_sid>` and filters server-side, so a
+stream pushes down what the filter grammar can say (time, direction, status, type) and asks
+for no more rows than it still needs. The phone-number filter stays in the gateway: it must
+match source, destination or a group member, and the grammar only has `and`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from gateway.config import CarrierXSettings
+from gateway.errors import (
+    BadUserInput,
+    MalformedRecordId,
+    ProviderError,
+    ProviderForbidden,
+)
+from gateway.providers import values
+from gateway.providers.base import StreamQuery, is_after
+from gateway.providers.http import DEFAULT_RETRY, HttpReply, RetryPolicy, request_json
+from gateway.providers.span import query_span, wanted
+from gateway.records import (
+    Direction,
+    MessageType,
+    Order,
+    ProviderCapability,
+    ProviderKind,
+    SmsRecord,
+    SmsStatus,
+    TimeWindow,
+    to_e164,
+)
+
+KIND = ProviderKind.CARRIERX
+MAX_PAGE = 1000
+USER_DATA_MAX = 2000
+_SID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+_URL = re.compile(r"\S+://\S+")
+_REASON_MAX = 200
+_CAPABILITIES = frozenset(ProviderCapability)
+_INCLUSIVE = {"gt": "ge", "lt": "le"}
+
+
+class CarrierXAdapter:
+    """One CarrierX partner account."""
+
+    def __init__(
+        self,
+        settings: CarrierXSettings,
+        session: aiohttp.ClientSession,
+        *,
+        retry_policy: RetryPolicy = DEFAULT_RETRY,
+        concurrency: int = 8,
+    ) -> None:
+        self._settings = settings
+        self._session = session
+        self._retry = retry_policy
+        self._records_url = settings.base + "/sms/message_drs"
+        self._headers = {
+            "Authorization": f"Bearer {settings.token}",
+            "Accept": "application/json",
+        }
+        self._lookups = asyncio.Semaphore(concurrency)
+
+    @property
+    def name(self) -> str:
+        return self._settings.name
+
+    @property
+    def kind(self) -> ProviderKind:
+        return KIND
+
+    @property
+    def capabilities(self) -> frozenset[ProviderCapability]:
+        return _CAPABILITIES
+
+    async def stream(self, query: StreamQuery) -> list[SmsRecord]:
+        span = query_span(query, self.name)
+        if span is None:
+            return []
+        walk = _Walk(query, self.name, pushdown(query, span, self.name))
+        while not walk.done:
+            reply = await self._list(query.order, walk.ask, walk.clauses, walk.cursor)
+            if reply.status == 400 and walk.resume_by_time():
+                continue
+            walk.take(*self._read_list(reply))
+        return walk.found
+
+    async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:
+        """One GET per distinct key, run concurrently (the API has no batch lookup)."""
+        sids = list(dict.fromkeys(check_sid(key) for key in node_keys))
+        records = await asyncio.gather(*(self._get(sid) for sid in sids))
+        found = dict(zip(sids, records, strict=True))
+        return [found[key] for key in node_keys]
+
+    async def update_user_data(self, node_key: str, user_data: str | None) -> SmsRecord | None:
+        sid = check_sid(node_key)
+        if user_data is not None and len(user_data) > USER_DATA_MAX:
+            raise BadUserInput(f"userData is longer than {USER_DATA_MAX} characters")
+        reply = await self._call(
+            "PATCH", f"{self._records_url}/{sid}", retry=False, json={"user_data": user_data}
+        )
+        if reply.status == 404:
+            return None
+        if reply.status == 422:
+            raise BadUserInput(f"{_label(self.name)} refused the user data{_reason(reply.body)}")
+        if reply.status != 200:
+            raise self._failure(reply, "update records")
+        return map_item(reply.body, account=self.name)
+
+    async def check(self) -> None:
+        """One record of the listing: authenticated and cheap."""
+        reply = await self._call("GET", self._records_url, retry=True, params={"limit": "1"})
+        self._read_list(reply)
+
+    async def _list(
+        self, order: Order, limit: int, clauses: list[str], cursor: str | None
+    ) -> HttpReply:
+        params = {"order": f"date_insert {order.value}", "limit": str(limit)}
+        if clauses:
+            params["filter"] = " and ".join(clauses)
+        if cursor is not None:
+            params["after"] = cursor
+        return await self._call("GET", self._records_url, retry=True, params=params)
+
+    async def _get(self, sid: str) -> SmsRecord | None:
+        async with self._lookups:
+            reply = await self._call("GET", f"{self._records_url}/{sid}", retry=True)
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            raise self._failure(reply, "read records")
+        return map_item(reply.body, account=self.name)
+
+    async def _call(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
+        return await request_json(
+            self._session,
+            method,
+            url,
+            provider=self.name,
+            kind=KIND.value,
+            timeout=self._settings.timeout_seconds,
+            retry=retry,
+            policy=self._retry,
+            headers=self._headers,
+            **kwargs,
+        )
+
+    def _read_list(self, reply: HttpReply) -> tuple[list[SmsRecord], bool]:
+        """Items and whether more follow; a missing `has_more` leaves it to the page length."""
+        if reply.status != 200:
+            raise self._failure(reply, "list records")
+        body = reply.body
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise ProviderError(self.name, f"{_label(self.name)} sent a reply that is not a list")
+        more = body.get("has_more")
+        records = [map_item(item, account=self.name) for item in items]
+        return records, more if isinstance(more, bool) else bool(records)
+
+    def _failure(self, reply: HttpReply, doing: str) -> ProviderError:
+        label = _label(self.name)
+        if reply.status == 401:
+            return ProviderError(self.name, f"{label} rejected the credentials")
+        if reply.status == 403:
+            return ProviderForbidden(self.name, f"{label} lacks the scope to {doing}")
+        if reply.status in (400, 422):
+            return ProviderError(self.name, f"{label} refused the request{_reason(reply.body)}")
+        return ProviderError(self.name, f"{label} answered with HTTP {reply.status}")
+
+
+class _Walk:
+    """One stream's progress through `after=` pages.
+
+    The first page asks for exactly what is still needed; when the gateway-side filter
+    dropped rows of a page, the next one asks for twice as many (up to the API's maximum),
+    so a sparse filter does not cost one call per record.
+    """
+
+    def __init__(self, query: StreamQuery, account: str, clauses: list[str]) -> None:
+        boundary = query.after
+        own = boundary if boundary is not None and boundary.provider == account else None
+        self._query = query
+        self._foreign = None if own is not None else boundary
+        self.clauses = clauses
+        self._position = (own.record_id, own.created_at) if own is not None else None
+        self.found: list[SmsRecord] = []
+        self.ask = min(MAX_PAGE, query.limit)
+        self.done = False
+
+    def take(self, items: list[SmsRecord], more: bool) -> None:
+        """Keep the page's matching records and plan the next page, if any."""
+        query = self._query
+        kept = 0
+        for record in items:
+            if self._foreign is not None and not is_after(record, self._foreign, query.order):
+                continue
+            if wanted(query, record):
+                self.found.append(record)
+                kept += 1
+                if len(self.found) == query.limit:
+                    break
+        need = query.limit - len(self.found)
+        self.done = need == 0 or not more or len(items) < self.ask
+        if not self.done:
+            self._position = (items[-1].provider_record_id, items[-1].created_at)
+            grown = max(need, 2 * self.ask) if kept < len(items) else need
+            self.ask = min(MAX_PAGE, grown)
+
+    @property
+    def cursor(self) -> str | None:
+        """The sid to continue `after`, None from the window's edge."""
+        return self._position[0] if self._position is not None else None
+
+    def resume_by_time(self) -> bool:
+        """When the API refuses the sid the walk stands on (its record is gone), carry on
+        from that record's time alone, which may skip records that shared its millisecond.
+        False when there is no sid to blame."""
+        if self._position is None:
+            return False
+        op = "gt" if self._query.order is Order.ASC else "lt"
+        self.clauses = [*self.clauses, time_clause(op, self._position[1])]
+        self._position = None
+        self.ask = min(MAX_PAGE, self._query.limit - len(self.found))
+        return True
+
+
+def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:
+    """Filter clauses that never drop a record the gateway-side filter keeps (it still runs).
+
+    Values outside the documented sets map to catch-alls (`UNKNOWN`, `UNDIRECTED`, a type
+    read from media), so those are asked for as complements (`notin`, `ne`) rather than `eq`.
+    A boundary of another account becomes a time bound: a record of this account at the same
+    instant lies after it iff this account's name sorts after (ascending) or before
+    (descending) the boundary's.
+    """
+    clauses = [time_clause("ge", span.start), time_clause("lt", span.end)]
+    boundary = query.after
+    if boundary is not None and boundary.provider != account:
+        if query.order is Order.ASC:
+            op = "ge" if account > boundary.provider else "gt"
+        else:
+            op = "le" if account < boundary.provider else "lt"
+        clauses.append(time_clause(op, boundary.created_at))
+    narrowing = query.filter
+    if narrowing.direction is Direction.UNDIRECTED:
+        clauses.append(_membership("direction", "notin", [Direction.INBOUND, Direction.OUTBOUND]))
+    elif narrowing.direction is not None:
+        clauses.append(f"direction eq '{narrowing.direction.value}'")
+    if narrowing.statuses is not None:
+        if SmsStatus.UNKNOWN in narrowing.statuses:
+            others = [s for s in SmsStatus if s not in narrowing.statuses]
+            if others:
+                clauses.append(_membership("status", "notin", others))
+        else:
+            clauses.append(_membership("status", "in", list(narrowing.statuses)))
+    if narrowing.type is not None:
+        other = MessageType.MMS if narrowing.type is MessageType.SMS else MessageType.SMS
+        clauses.append(f"type ne '{other.value}'")
+    return clauses
+
+
+def time_clause(op: str, moment: datetime) -> str:
+    """A `date_insert` bound at the API's millisecond precision. A moment between two
+    milliseconds is rounded down and the bound made inclusive: never narrower than asked."""
+    whole = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    if whole != moment:
+        op = _INCLUSIVE.get(op, op)
+    return f"date_insert {op} '{iso_millis(whole)}'"
+
+
+def iso_millis(moment: datetime) -> str:
+    """The API's date form: UTC, milliseconds, `Z`."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _membership(field: str, op: str, members: list[Any]) -> str:
+    quoted = ",".join(f"'{member.value}'" for member in sorted(members, key=lambda m: m.value))
+    return f"{field} {op} ({quoted})"
+
+
+def check_sid(node_key: str) -> str:
+    """A `dr_sid` is opaque, but a lookup puts it in a URL path: only plain characters pass."""
+    if not _SID.fullmatch(node_key):
+        raise MalformedRecordId("not a CarrierX record id")
+    return node_key
+
+
+def map_item(item: Any, *, account: str) -> SmsRecord:
+    """One SMS detail record as an `SmsRecord`; a record without a sid or a readable
+    `date_insert`, or with an unreadable date or price, fails the whole reply."""
+    if not isinstance(item, dict):
+        raise _bad_record(account, "that is not an object")
+    sid = item.get("dr_sid")
+    if not isinstance(sid, str) or not sid.strip():
+        raise _bad_record(account, "without a dr_sid")
+    if item.get("date_insert") is None:
+        raise _bad_record(account, "without a date_insert")
+    try:
+        created = values.utc_instant(item.get("date_insert"))
+        sent, finished, updated = (
+            _optional_instant(item.get(key)) for key in ("date_sent", "date_stop", "date_changed")
+        )
+    except ValueError:
+        raise _bad_record(account, "with an unreadable date") from None
+    try:
+        price = values.money(item.get("price"))
+    except ValueError:
+        raise _bad_record(account, "with an unreadable price") from None
+    media = _strings(item.get("media_urls"))
+    group = tuple(to_e164(number) for number in _strings(item.get("number_group_dst")))
+    segments = item.get("message_segments")
+    return SmsRecord(
+        provider=account,
+        kind=KIND,
+        provider_record_id=sid,
+        node_key=sid,
+        direction=values.direction(item.get("direction")),
+        status=SmsStatus.parse(item.get("status")),
+        raw_status=values.raw_text(item.get("status")),
+        type=_message_type(item.get("type"), media, group),
+        from_number=to_e164(item.get("number_src")),
+        to_number=to_e164(item.get("number_dst")),
+        created_at=created,
+        raw=item,
+        group_recipients=group,
+        body=values.text(item.get("message")),
+        media_urls=media,
+        segments=segments if isinstance(segments, int) and not isinstance(segments, bool) else None,
+        price=price,
+        sent_at=sent,
+        finished_at=finished,
+        updated_at=updated,
+        user_data=values.text(item.get("user_data")),
+        mcc=values.code(item.get("mcc")),
+        mnc=values.code(item.get("mnc")),
+        carrier=values.text(item.get("provider")),
+    )
+
+
+def _optional_instant(value: object) -> datetime | None:
+    return None if value is None else values.utc_instant(value)
+
+
+def _message_type(value: object, media: tuple[str, ...], group: tuple[str, ...]) -> MessageType:
+    """`sms`/`mms`; anything else is read the way CarrierX defines the type: MMS when the
+    message has media or group recipients."""
+    if isinstance(value, str):
+        try:
+            return MessageType(value.strip().lower())
+        except ValueError:
+            pass
+    return MessageType.MMS if media or group else MessageType.SMS
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(entry for entry in value if isinstance(entry, str) and entry)
+
+
+def _reason(body: Any) -> str:
+    """The provider's own explanation, if any, without links and kept short."""
+    if not isinstance(body, dict):
+        return ""
+    errors = body.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    message = first.get("message") if isinstance(first, dict) else body.get("message")
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    return ": " + _URL.sub("<link>", message.strip())[:_REASON_MAX]
+
+
+def _bad_record(account: str, problem: str) -> ProviderError:
+    return ProviderError(account, f"{_label(account)} sent a record {problem}")
+
+
+def _label(account: str) -> str:
+    return f"carrierx account '{account}'"

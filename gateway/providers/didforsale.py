@@ -1,0 +1,354 @@
+"""DIDforSale: the SMS CDR endpoint, the only SMS listing its API has.
+
+The API lists a wall-clock date range in ascending `date` order, 500 rows a page, continued by
+an opaque `last_record_number`; it has no lookup by id, no update and no descending order. So:
+
+- a record's node key is `uuid:date` (the raw local `date`), and a lookup lists that one second;
+- descending streams walk back through growing time windows, each listed ascending and reversed;
+- ties inside one second are resolved in the provider's listing order, which a boundary of this
+  account names by `uuid`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from gateway.config import DidForSaleSettings
+from gateway.errors import MalformedRecordId, ProviderError, UnsupportedByProvider
+from gateway.providers import values
+from gateway.providers.base import Boundary, StreamQuery, is_after
+from gateway.providers.http import DEFAULT_RETRY, HttpReply, RetryPolicy, request_json
+from gateway.providers.segments import count_segments
+from gateway.providers.span import query_span, wanted
+from gateway.providers.wallclock import floor_second, wall_range, wall_to_utc
+from gateway.records import (
+    MessageType,
+    Order,
+    ProviderCapability,
+    ProviderKind,
+    SmsRecord,
+    SmsStatus,
+    TimeWindow,
+    to_e164,
+)
+
+KIND = ProviderKind.DIDFORSALE
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+_DATE_SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
+_DATE_LENGTH = 19
+_SUCCESS_CODE = 100
+_BAD_CREDENTIALS_CODE = 101
+_FIRST_DESCENDING_WINDOW = timedelta(hours=1)
+_SECOND = timedelta(seconds=1)
+_CHECK_WINDOW = timedelta(minutes=1)
+
+PageToken = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class CdrPage:
+    """One reply of the CDR endpoint: its rows and the token that continues the range."""
+
+    records: tuple[SmsRecord, ...]
+    next_token: PageToken
+
+    @property
+    def is_last(self) -> bool:
+        return int(self.next_token) == 0
+
+
+class DidForSaleAdapter:
+    """One DIDforSale account."""
+
+    def __init__(
+        self,
+        settings: DidForSaleSettings,
+        session: aiohttp.ClientSession,
+        *,
+        retry_policy: RetryPolicy = DEFAULT_RETRY,
+        concurrency: int = 4,
+    ) -> None:
+        self._settings = settings
+        self._session = session
+        self._retry = retry_policy
+        self._zone = ZoneInfo(settings.timezone)
+        self._url = settings.base + "/" + settings.cdr_path.lstrip("/")
+        credentials = f"{settings.api_key}:{settings.token}".encode()
+        self._headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
+        self._lookups = asyncio.Semaphore(concurrency)
+
+    @property
+    def name(self) -> str:
+        return self._settings.name
+
+    @property
+    def kind(self) -> ProviderKind:
+        return KIND
+
+    @property
+    def capabilities(self) -> frozenset[ProviderCapability]:
+        return frozenset({ProviderCapability.LIST_RECORDS})
+
+    async def stream(self, query: StreamQuery) -> list[SmsRecord]:
+        span = query_span(query, self.name)
+        if span is None:
+            return []
+        if query.order is Order.ASC:
+            return await self._ascending(query, span)
+        return await self._descending(query, span)
+
+    async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:
+        """One listing per distinct second named by the keys, run concurrently."""
+        dates = sorted({parse_node_key(key)[1] for key in node_keys})
+        listings = await asyncio.gather(*(self._one_second(date) for date in dates))
+        found = {record.node_key: record for records in listings for record in records}
+        return [found.get(key) for key in node_keys]
+
+    async def update_user_data(self, node_key: str, user_data: str | None) -> SmsRecord | None:
+        raise UnsupportedByProvider("DIDforSale cannot store user data on a record")
+
+    async def check(self) -> None:
+        """Lists the last minute: authenticated, one call, usually empty."""
+        now = datetime.now(UTC)
+        first, last = wall_range(now - _CHECK_WINDOW, now, self._zone)
+        await self.fetch_page(first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT), 0)
+
+    async def fetch_page(self, first: str, last: str, token: PageToken) -> CdrPage:
+        """One page of an inclusive wall-clock range; token 0 asks for the first page.
+
+        Every listing goes through here, so this is where a page cache keys on
+        (account, first, last, token).
+        """
+        settings = self._settings
+        body: dict[str, Any] = {settings.start_date_field: first, settings.end_date_field: last}
+        if token != 0:
+            body[settings.last_record_number_field] = token
+        reply = await request_json(
+            self._session,
+            "POST",
+            self._url,
+            provider=self.name,
+            kind=KIND.value,
+            timeout=settings.timeout_seconds,
+            retry=True,
+            policy=self._retry,
+            json=body,
+            headers=self._headers,
+        )
+        return read_page(reply, account=self.name, zone=self._zone)
+
+    async def _ascending(self, query: StreamQuery, span: TimeWindow) -> list[SmsRecord]:
+        start = span.start if query.after is None else max(span.start, query.after.created_at)
+        if start >= span.end:
+            return []
+        resume = _AscendingResume(query.after, self.name)
+        found: list[SmsRecord] = []
+        async with aclosing(self._records(start, span.end)) as records:
+            async for record in records:
+                if resume.passes(record) and wanted(query, record):
+                    found.append(record)
+                    if len(found) == query.limit:
+                        break
+        return found
+
+    async def _descending(self, query: StreamQuery, span: TimeWindow) -> list[SmsRecord]:
+        """Walks back in adjacent windows of doubling length, each listed whole and reversed."""
+        end = span.end
+        if query.after is not None:
+            end = min(end, floor_second(query.after.created_at) + _SECOND)
+        found: list[SmsRecord] = []
+        size = _FIRST_DESCENDING_WINDOW
+        while end > span.start and len(found) < query.limit:
+            start = max(span.start, end - size)
+            window = [record async for record in self._records(start, end)]
+            window = _after_descending(window, query.after, self.name)
+            found.extend(record for record in reversed(window) if wanted(query, record))
+            end, size = start, size * 2
+        return found[: query.limit]
+
+    async def _records(self, start: datetime, end: datetime) -> AsyncIterator[SmsRecord]:
+        """Records created in `[start, end)`, in the provider's listing order."""
+        first, last = wall_range(start, end, self._zone)
+        async with aclosing(
+            self._listing(first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT))
+        ) as listing:
+            async for record in listing:
+                if start <= record.created_at < end:
+                    yield record
+
+    async def _listing(self, first: str, last: str) -> AsyncIterator[SmsRecord]:
+        """Every row of an inclusive wall-clock range, following the page token to the end."""
+        token: PageToken = 0
+        seen: set[PageToken] = set()
+        while True:
+            page = await self.fetch_page(first, last, token)
+            for record in page.records:
+                yield record
+            if page.is_last:
+                return
+            if page.next_token in seen:
+                raise ProviderError(self.name, f"{_label(self.name)} repeated a page token")
+            seen.add(page.next_token)
+            token = page.next_token
+
+    async def _one_second(self, date: str) -> list[SmsRecord]:
+        async with self._lookups:
+            return [record async for record in self._listing(date, date)]
+
+
+class _AscendingResume:
+    """Which records, met in ascending listing order, lie strictly after a boundary."""
+
+    def __init__(self, boundary: Boundary | None, account: str) -> None:
+        self._boundary = boundary
+        self._own = boundary is not None and boundary.provider == account
+        self._passed_it = False
+
+    def passes(self, record: SmsRecord) -> bool:
+        boundary = self._boundary
+        if boundary is None:
+            return True
+        if not self._own:
+            return is_after(record, boundary, Order.ASC)
+        if record.created_at != boundary.created_at:
+            return record.created_at > boundary.created_at
+        if self._passed_it:
+            return True
+        self._passed_it = record.provider_record_id == boundary.record_id
+        return False
+
+
+def _after_descending(
+    ascending: list[SmsRecord], boundary: Boundary | None, account: str
+) -> list[SmsRecord]:
+    """The records (in ascending listing order) that lie strictly after `boundary` in
+    descending order. A boundary of this account whose uuid is gone from its second falls
+    back to time alone."""
+    if boundary is None:
+        return ascending
+    if boundary.provider != account:
+        return [record for record in ascending if is_after(record, boundary, Order.DESC)]
+    earlier = [record for record in ascending if record.created_at < boundary.created_at]
+    tied = [record for record in ascending if record.created_at == boundary.created_at]
+    ids = [record.provider_record_id for record in tied]
+    if boundary.record_id not in ids:
+        return earlier
+    return earlier + tied[: ids.index(boundary.record_id)]
+
+
+def parse_node_key(node_key: str) -> tuple[str, str]:
+    """`uuid:YYYY-MM-DD HH:MM:SS` → (uuid, date); the date is a fixed-width suffix, so the
+    (opaque) uuid may hold anything."""
+    if len(node_key) > _DATE_LENGTH + 1:
+        uuid, date = node_key[: -_DATE_LENGTH - 1], node_key[-_DATE_LENGTH:]
+        separator = node_key[-_DATE_LENGTH - 1]
+        if separator == ":" and uuid.strip() and parse_wall(date) is not None:
+            return uuid, date
+    raise MalformedRecordId("not a DIDforSale record id")
+
+
+def parse_wall(value: object) -> datetime | None:
+    """A `YYYY-MM-DD HH:MM:SS` wall-clock value, or None for anything else."""
+    match = _DATE_SHAPE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    try:
+        return datetime(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def read_page(reply: HttpReply, *, account: str, zone: ZoneInfo) -> CdrPage:
+    """The documented envelope, or a `ProviderError` saying what was wrong with it."""
+    if reply.status in (401, 403):
+        raise ProviderError(account, f"{_label(account)} rejected the credentials")
+    if reply.status != 200:
+        raise ProviderError(account, f"{_label(account)} answered with HTTP {reply.status}")
+    body = reply.body
+    if not isinstance(body, dict):
+        raise ProviderError(account, f"{_label(account)} sent a reply that is not a CDR listing")
+    code = _reply_code(body.get("code"))
+    if body.get("status") is not True or code not in (None, _SUCCESS_CODE):
+        if code == _BAD_CREDENTIALS_CODE:
+            raise ProviderError(account, f"{_label(account)} rejected the credentials")
+        failure = "a failure" if code in (None, _SUCCESS_CODE) else f"failure code {code}"
+        raise ProviderError(account, f"{_label(account)} reported {failure}")
+    rows, token = body.get("sms_cdr"), body.get("last_record_number")
+    if not isinstance(rows, list) or not _is_token(token):
+        raise ProviderError(account, f"{_label(account)} sent a reply that is not a CDR listing")
+    return CdrPage(tuple(map_row(row, account=account, zone=zone) for row in rows), token)
+
+
+def map_row(row: Any, *, account: str, zone: ZoneInfo) -> SmsRecord:
+    """One CDR row as an `SmsRecord`; a row that cannot be identified or placed in time, or
+    whose cost is unreadable, fails the whole reply rather than being dropped silently."""
+    if not isinstance(row, dict):
+        raise _bad_row(account, "that is not an object")
+    uuid = row.get("uuid")
+    if isinstance(uuid, int) and not isinstance(uuid, bool):
+        uuid = str(uuid)
+    if not isinstance(uuid, str) or not uuid.strip():
+        raise _bad_row(account, "without a uuid")
+    date = row.get("date")
+    wall = parse_wall(date)
+    if wall is None:
+        raise _bad_row(account, "with an unreadable date")
+    try:
+        price = values.money(row.get("cost"))
+    except ValueError:
+        raise _bad_row(account, "with an unreadable cost") from None
+    message = values.text(row.get("message"))
+    raw_status = row.get("status")
+    return SmsRecord(
+        provider=account,
+        kind=KIND,
+        provider_record_id=uuid,
+        node_key=f"{uuid}:{date}",
+        direction=values.direction(row.get("direction")),
+        status=SmsStatus.parse(raw_status),
+        raw_status=values.raw_text(raw_status),
+        type=MessageType.SMS,
+        from_number=to_e164(row.get("sender")),
+        to_number=to_e164(row.get("reciever")),
+        created_at=wall_to_utc(wall, zone),
+        raw=row,
+        body=message,
+        segments=None if message is None else count_segments(message),
+        price=price,
+    )
+
+
+def _reply_code(value: object) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _is_token(value: object) -> bool:
+    """A page token: a non-negative integer, as a JSON number or a digit string."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
+def _bad_row(account: str, problem: str) -> ProviderError:
+    return ProviderError(account, f"{_label(account)} sent a record {problem}")
+
+
+def _label(account: str) -> str:
+    return f"didforsale account '{account}'"

@@ -1,0 +1,33 @@
+"""The GraphQL schema; the only package that imports Strawberry."""
+
+from __future__ import annotations
+
+from strawberry import Schema
+from strawberry.schema.config import StrawberryConfig
+
+from .errors import ErrorCodes
+from .mutation import Mutation
+from .query import Query
+from .scalars import SCALAR_MAP
+from .types import SmsRecord
+
+
+class GatewaySchema(Schema):
+    """Errors are logged where they are understood (`ErrorCodes`), not once per field."""
+
+    def process_errors(self, errors: list, execution_context: object = None) -> None:
+        return None
+
+
+schema = GatewaySchema(
+    query=Query,
+    mutation=Mutation,
+    types=[SmsRecord],
+    extensions=[ErrorCodes],
+    config=StrawberryConfig(scalar_map=SCALAR_MAP),
+)
+
+
+def export_sdl() -> str:
+    """The schema in SDL, as committed in `schema.graphql`."""
+    return schema.as_str() + "\n"

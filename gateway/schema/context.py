@@ -1,0 +1,51 @@
+"""Per-request context: the service, this request's DataLoader, and errors to report
+alongside data (a provider that failed while others answered)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from gateway import records
+from gateway.errors import GatewayError
+from gateway.service import RecordService
+
+from .types import Provider
+
+
+@dataclass(frozen=True, slots=True)
+class PartialError:
+    """An error that does not void the field it belongs to."""
+
+    error: GatewayError
+    path: tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class GatewayContext:
+    service: RecordService
+    providers: dict[str, Provider]
+    records: DataLoader[str, records.SmsRecord | None]
+    partial_errors: list[PartialError] = field(default_factory=list)
+
+
+def provider_types(service: RecordService) -> dict[str, Provider]:
+    """The GraphQL view of every configured account, by name."""
+    return {
+        adapter.name: Provider(
+            name=adapter.name,
+            kind=adapter.kind,
+            capabilities=sorted(adapter.capabilities, key=lambda c: c.value),
+        )
+        for adapter in service.adapters
+    }
+
+
+def make_context(service: RecordService, providers: dict[str, Provider]) -> GatewayContext:
+    """A fresh context, and so a fresh DataLoader cache, for each request."""
+    return GatewayContext(
+        service=service,
+        providers=providers,
+        records=DataLoader(load_fn=service.get_records),
+    )

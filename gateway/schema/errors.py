@@ -1,0 +1,58 @@
+"""Gives every GraphQL error an `extensions.code`, masks the unexpected ones, and adds the
+errors of providers that failed while the others answered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import GatewayError
+
+from .context import GatewayContext
+
+log = logging.getLogger(__name__)
+
+INTERNAL_MESSAGE = "Internal server error."
+
+
+def _coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, GatewayError):
+        message, extensions = original.message, original.extensions()
+    elif original is None:
+        message = error.message
+        extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
+    elif isinstance(original, GraphQLError | ValueError | TypeError) and error.path is None:
+        message, extensions = error.message, {"code": "BAD_USER_INPUT"}
+    else:
+        log.error("unexpected error", exc_info=original)
+        message, extensions = INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    """Runs after each operation, over every error it produced."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None:
+            return
+        errors = [_coded(error) for error in result.errors or []]
+        context = self.execution_context.context
+        if isinstance(context, GatewayContext):
+            errors.extend(
+                GraphQLError(p.error.message, path=list(p.path), extensions=p.error.extensions())
+                for p in context.partial_errors
+            )
+        result.errors = errors or None

@@ -1,0 +1,70 @@
+"""Mutations. Expected failures are payload `errors`, not GraphQL errors, so that clients
+can show them next to the input that caused them."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.errors import (
+    BadUserInput,
+    GatewayError,
+    NotFound,
+    ProviderFailure,
+    ProviderForbidden,
+    UnsupportedByProvider,
+)
+
+from .context import GatewayContext
+from .ids import decode_record_id
+from .types import (
+    SmsRecord,
+    UpdateSmsRecordUserDataInput,
+    UpdateSmsRecordUserDataPayload,
+    UserError,
+    UserErrorCode,
+)
+
+
+def _user_error(error: GatewayError, input_field: str) -> UserError:
+    if isinstance(error, ProviderForbidden):
+        return UserError(code=UserErrorCode.FORBIDDEN, message=error.message)
+    if isinstance(error, ProviderFailure):
+        return UserError(code=UserErrorCode.PROVIDER_ERROR, message=error.message)
+    if isinstance(error, NotFound):
+        return UserError(code=UserErrorCode.NOT_FOUND, message=error.message, field=["input", "id"])
+    if isinstance(error, UnsupportedByProvider):
+        return UserError(
+            code=UserErrorCode.UNSUPPORTED_BY_PROVIDER, message=error.message, field=["input", "id"]
+        )
+    return UserError(
+        code=UserErrorCode.INVALID_INPUT, message=error.message, field=["input", input_field]
+    )
+
+
+@strawberry.type(description="Change SMS records.")
+class Mutation:
+    @strawberry.mutation(
+        description="Store free text on a record (CarrierX records only; at most 2000 characters)."
+    )
+    async def update_sms_record_user_data(
+        self, info: Info[GatewayContext, None], input: UpdateSmsRecordUserDataInput
+    ) -> UpdateSmsRecordUserDataPayload:
+        context = info.context
+        input_field = "id"
+        try:
+            node_id = decode_record_id(input.id)
+            input_field = "userData"
+            record = await context.service.update_user_data(node_id, input.user_data)
+        except (BadUserInput, NotFound, UnsupportedByProvider, ProviderFailure) as error:
+            return UpdateSmsRecordUserDataPayload(
+                sms_record=None,
+                client_mutation_id=input.client_mutation_id,
+                errors=[_user_error(error, input_field)],
+            )
+        context.records.prime(node_id, record, force=True)
+        return UpdateSmsRecordUserDataPayload(
+            sms_record=SmsRecord.from_record(record, context.providers[record.provider]),
+            client_mutation_id=input.client_mutation_id,
+            errors=[],
+        )

@@ -1,0 +1,150 @@
+"""Query resolvers: translate arguments, call the service, wrap the results."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway import records
+from gateway.errors import BadUserInput, GatewayError
+from gateway.service import PageRequest
+
+from .context import GatewayContext, PartialError
+from .ids import decode_record_id
+from .types import (
+    Provider,
+    ProviderStatus,
+    SmsRecord,
+    SmsRecordConnection,
+    SmsRecordEdge,
+    SmsRecordFilter,
+    SmsRecordOrder,
+)
+
+GatewayInfo = Info[GatewayContext, None]
+
+
+def to_record_filter(given: SmsRecordFilter | None) -> records.RecordFilter:
+    """The GraphQL filter as the domain's; rejects numbers that are not E.164."""
+    if given is None:
+        return records.RecordFilter()
+    if given.number is not None and not records.is_e164(given.number):
+        raise BadUserInput(f"filter.number {given.number!r} is not E.164, e.g. +15551234567.")
+    return records.RecordFilter(
+        created_after=given.created_after,
+        created_before=given.created_before,
+        providers=frozenset(given.providers) if given.providers is not None else None,
+        direction=given.direction,
+        statuses=frozenset(given.statuses) if given.statuses is not None else None,
+        type=given.type,
+        number=given.number,
+    )
+
+
+async def load_record(info: GatewayInfo, value: str) -> SmsRecord | None:
+    context = info.context
+    record = await context.records.load(decode_record_id(value))
+    if record is None:
+        return None
+    return SmsRecord.from_record(record, context.providers[record.provider])
+
+
+@strawberry.type(description="Read SMS records of every configured provider.")
+class Query:
+    @strawberry.field(description="Fetch any object by its global id; null if it does not exist.")
+    async def node(self, info: GatewayInfo, id: strawberry.ID) -> relay.Node | None:
+        return await load_record(info, id)
+
+    @strawberry.field(
+        description="Fetch objects by global ids, in order; null where one does not exist."
+    )
+    async def nodes(self, info: GatewayInfo, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        """One failed id does not void the others: it is null, with an error at its index."""
+        results = await asyncio.gather(
+            *(load_record(info, value) for value in ids), return_exceptions=True
+        )
+        path = tuple(info.path.as_list())
+        found: list[relay.Node | None] = []
+        for index, result in enumerate(results):
+            if isinstance(result, GatewayError):
+                info.context.partial_errors.append(PartialError(result, (*path, index)))
+                found.append(None)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                found.append(result)
+        return found
+
+    @strawberry.field(
+        description=(
+            "SMS records of every selected provider, merged into one list ordered by "
+            "creation time (ties by provider name). Page forward with `first`/`after`, "
+            "backward with `last`/`before`."
+        )
+    )
+    async def sms_records(
+        self,
+        info: GatewayInfo,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Page size going forward (0 to max_page_size)."),
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor: the page starts after this edge.")
+        ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(description="Page size going backward (0 to max_page_size)."),
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Cursor: the page ends before this edge.")
+        ] = None,
+        filter: Annotated[
+            SmsRecordFilter | None,
+            strawberry.argument(
+                description="Narrows the records; a cursor only serves its filter."
+            ),
+        ] = None,
+        order_by: Annotated[
+            SmsRecordOrder, strawberry.argument(description="Newest or oldest first.")
+        ] = SmsRecordOrder.CREATED_AT_DESC,
+    ) -> SmsRecordConnection:
+        context = info.context
+        page = await context.service.page(
+            PageRequest(
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                filter=to_record_filter(filter),
+                order=records.Order(order_by.value),
+            )
+        )
+        path = tuple(info.path.as_list())
+        context.partial_errors.extend(PartialError(f, path) for f in page.failures)
+        nodes = [
+            SmsRecord.from_record(edge.record, context.providers[edge.record.provider])
+            for edge in page.edges
+        ]
+        return SmsRecordConnection(
+            edges=[
+                SmsRecordEdge(cursor=edge.cursor, node=node)
+                for edge, node in zip(page.edges, nodes, strict=True)
+            ],
+            nodes=nodes,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.start_cursor,
+                end_cursor=page.end_cursor,
+            ),
+            provider_status=[ProviderStatus.from_status(s) for s in page.provider_status],
+        )
+
+    @strawberry.field(description="The configured provider accounts.")
+    def providers(self, info: GatewayInfo) -> list[Provider]:
+        return list(info.context.providers.values())

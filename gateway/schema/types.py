@@ -1,0 +1,213 @@
+"""GraphQL types. Thin shells over the domain types in `gateway.records` and the service."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from gateway import records
+from gateway.service import ProviderStatus as DomainProviderStatus
+from gateway.service import node_id_of
+
+from .scalars import JSON
+
+ProviderKind = strawberry.enum(
+    records.ProviderKind, description="The provider API an account speaks."
+)
+ProviderCapability = strawberry.enum(
+    records.ProviderCapability,
+    description="What an account can do; clients use it to offer or hide actions.",
+)
+Direction = strawberry.enum(
+    records.Direction, description="Who sent the message, seen from the account."
+)
+SmsStatus = strawberry.enum(
+    records.SmsStatus,
+    description="Delivery status; `UNKNOWN` for any provider value the gateway does not know.",
+)
+MessageType = strawberry.enum(
+    records.MessageType, description="Plain text (SMS) or multimedia (MMS)."
+)
+
+
+@strawberry.enum(description="The order of a record list; ties break by provider name.")
+class SmsRecordOrder(enum.Enum):
+    CREATED_AT_ASC = strawberry.enum_value("asc", description="Oldest first.")
+    CREATED_AT_DESC = strawberry.enum_value("desc", description="Newest first.")
+
+
+@strawberry.type(description="A configured provider account.")
+class Provider:
+    name: str = strawberry.field(description="The account's name from the gateway config.")
+    kind: ProviderKind = strawberry.field(description="Which provider API the account uses.")
+    capabilities: list[ProviderCapability] = strawberry.field(
+        description="What the account supports beyond listing."
+    )
+
+
+@strawberry.type(description="One SMS or MMS detail record from any provider.")
+class SmsRecord(relay.Node):
+    id: relay.NodeID[str]
+    provider: Provider = strawberry.field(description="The account that holds the record.")
+    provider_record_id: str = strawberry.field(
+        description="The record's id at the provider (DIDforSale `uuid`, CarrierX `dr_sid`)."
+    )
+    direction: Direction = strawberry.field(description="Inbound, outbound or undirected.")
+    status: SmsStatus = strawberry.field(description="Delivery status, normalised.")
+    raw_status: str = strawberry.field(description="The status exactly as the provider sent it.")
+    type: MessageType = strawberry.field(description="SMS or MMS.")
+    from_number: str = strawberry.field(name="from", description="Sender, E.164 with `+`.")
+    to: str = strawberry.field(description="Recipient, E.164 with `+`.")
+    group_recipients: list[str] = strawberry.field(
+        description="All recipients of a group message, E.164 with `+`; empty otherwise."
+    )
+    body: str | None = strawberry.field(description="Message text; null for some MMS.")
+    media_urls: list[str] = strawberry.field(description="Media of an MMS; empty for SMS.")
+    segments: int | None = strawberry.field(description="Billed message segments.")
+    price: Decimal | None = strawberry.field(description="Price in US dollars.")
+    created_at: datetime = strawberry.field(
+        description="When the record was created, UTC; the list order."
+    )
+    sent_at: datetime | None = strawberry.field(description="When the message was sent.")
+    finished_at: datetime | None = strawberry.field(
+        description="When delivery ended, with any status."
+    )
+    updated_at: datetime | None = strawberry.field(description="When the record last changed.")
+    user_data: str | None = strawberry.field(
+        description="Free text stored on the record (CarrierX only), at most 2000 characters."
+    )
+    mcc: str | None = strawberry.field(description="Mobile country code.")
+    mnc: str | None = strawberry.field(description="Mobile network code.")
+    carrier: str | None = strawberry.field(description="Carrier that handled the message.")
+    raw: JSON = strawberry.field(description="The provider's record, as received.")
+
+    @classmethod
+    def from_record(cls, record: records.SmsRecord, provider: Provider) -> SmsRecord:
+        return cls(
+            id=node_id_of(record),
+            provider=provider,
+            provider_record_id=record.provider_record_id,
+            direction=record.direction,
+            status=record.status,
+            raw_status=record.raw_status,
+            type=record.type,
+            from_number=record.from_number,
+            to=record.to_number,
+            group_recipients=list(record.group_recipients),
+            body=record.body,
+            media_urls=list(record.media_urls),
+            segments=record.segments,
+            price=record.price,
+            created_at=record.created_at,
+            sent_at=record.sent_at,
+            finished_at=record.finished_at,
+            updated_at=record.updated_at,
+            user_data=record.user_data,
+            mcc=record.mcc,
+            mnc=record.mnc,
+            carrier=record.carrier,
+            raw=dict(record.raw),
+        )
+
+
+@strawberry.type(description="An SMS record and the cursor of its place in the list.")
+class SmsRecordEdge:
+    cursor: str = strawberry.field(
+        description="Opaque; pass to `after` or `before` to page from here."
+    )
+    node: SmsRecord = strawberry.field(description="The record.")
+
+
+@strawberry.type(description="How one provider account fared while serving this page.")
+class ProviderStatus:
+    provider: str = strawberry.field(description="The account name.")
+    ok: bool = strawberry.field(
+        description="False when the account failed; its records are missing."
+    )
+    code: str | None = strawberry.field(description="The error code when not ok.")
+    message: str | None = strawberry.field(description="What went wrong, when not ok.")
+
+    @classmethod
+    def from_status(cls, status: DomainProviderStatus) -> ProviderStatus:
+        return cls(provider=status.provider, ok=status.ok, code=status.code, message=status.message)
+
+
+@strawberry.type(description="One page of SMS records of every selected provider, merged.")
+class SmsRecordConnection:
+    edges: list[SmsRecordEdge] = strawberry.field(description="The records with their cursors.")
+    nodes: list[SmsRecord] = strawberry.field(description="The records, without cursors.")
+    page_info: relay.PageInfo = strawberry.field(description="Where this page lies in the list.")
+    provider_status: list[ProviderStatus] = strawberry.field(
+        description="One entry per selected provider account."
+    )
+
+
+@strawberry.input(description="Narrows the list; every given field must match.")
+class SmsRecordFilter:
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Created at or after this instant (inclusive)."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Created before this instant (exclusive)."
+    )
+    providers: list[str] | None = strawberry.field(
+        default=None, description="Only these provider accounts, by name."
+    )
+    direction: Direction | None = strawberry.field(default=None, description="Only this direction.")
+    statuses: list[SmsStatus] | None = strawberry.field(
+        default=None, description="Only records with one of these statuses."
+    )
+    type: MessageType | None = strawberry.field(default=None, description="Only SMS or only MMS.")
+    number: str | None = strawberry.field(
+        default=None, description="E.164 number that is the sender, recipient or a group recipient."
+    )
+
+
+@strawberry.enum(description="Why a mutation could not be applied.")
+class UserErrorCode(enum.Enum):
+    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="No record has this id.")
+    UNSUPPORTED_BY_PROVIDER = strawberry.enum_value(
+        "UNSUPPORTED_BY_PROVIDER", description="The record's provider cannot do this."
+    )
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT", description="An input value is not acceptable."
+    )
+    PROVIDER_ERROR = strawberry.enum_value(
+        "PROVIDER_ERROR", description="The provider failed or could not be reached."
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN", description="The provider account lacks the permission."
+    )
+
+
+@strawberry.type(description="A problem with a mutation's input or its effect.")
+class UserError:
+    code: UserErrorCode = strawberry.field(description="Machine-readable reason.")
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: list[str] | None = strawberry.field(
+        default=None, description="Path of the input field at fault, if any."
+    )
+
+
+@strawberry.input(description="Store free text on an SMS record.")
+class UpdateSmsRecordUserDataInput:
+    id: strawberry.ID = strawberry.field(description="Global id of the record.")
+    user_data: str | None = strawberry.field(
+        default=None, description="New text, at most 2000 characters; null clears it."
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Echoed back in the payload."
+    )
+
+
+@strawberry.type(description="The result of `updateSmsRecordUserData`.")
+class UpdateSmsRecordUserDataPayload:
+    sms_record: SmsRecord | None = strawberry.field(
+        description="The updated record; null when `errors` is not empty."
+    )
+    client_mutation_id: str | None = strawberry.field(description="As given in the input.")
+    errors: list[UserError] = strawberry.field(description="Empty on success.")

@@ -1,0 +1,198 @@
+"""Bad input and failing providers: typed errors, nothing lost, nothing leaked."""
+
+import socket
+
+import pytest
+
+from .harness import CX_READ_ONLY_TOKEN, Deployment, deploy
+
+PAGE = """
+query Page($first: Int, $after: String, $last: Int, $before: String,
+           $order: SmsRecordOrder! = CREATED_AT_DESC, $filter: SmsRecordFilter) {
+  smsRecords(first: $first, after: $after, last: $last, before: $before,
+             orderBy: $order, filter: $filter) {
+    edges { cursor node { provider { name } providerRecordId } }
+    pageInfo { hasNextPage endCursor startCursor }
+    providerStatus { provider ok code message }
+  }
+}
+"""
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+async def small() -> Deployment:
+    deployed = await deploy(dfs_count=120, cx_counts=(90, 40))
+    yield deployed
+    await deployed.close()
+
+
+def codes(result: dict) -> list[str]:
+    return [error["extensions"]["code"] for error in result.get("errors", [])]
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"first": -1}, {"first": 101}, {"last": 101}, {"first": 2, "last": 2}, {"last": -5}],
+)
+async def test_out_of_range_page_sizes_are_bad_user_input(small, variables):
+    result = await small.gql(PAGE, variables)
+    assert result["data"] is None
+    assert codes(result) == ["BAD_USER_INPUT"]
+
+
+async def test_bad_cursors_are_refused(small):
+    first = await small.gql(PAGE, {"first": 3})
+    cursor = first["data"]["smsRecords"]["pageInfo"]["endCursor"]
+    body, tag = cursor.split(".")
+    tampered = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + tag
+    for variables in (
+        {"first": 3, "after": "garbage"},
+        {"first": 3, "after": tampered},
+        {"first": 3, "after": cursor, "order": "CREATED_AT_ASC"},
+        {"first": 3, "after": cursor, "filter": {"direction": "INBOUND"}},
+        {"last": 3, "before": cursor, "filter": {"type": "SMS"}},
+    ):
+        result = await small.gql(PAGE, variables)
+        assert result["data"] is None, variables
+        assert codes(result) == ["BAD_CURSOR"], variables
+
+
+async def test_graphql_syntax_and_validation_errors_have_codes(small):
+    for query in ("{ smsRecords(first: 1) { edges { nope } } }", "{ smsRecords("):
+        result = await small.gql(query)
+        assert codes(result) and all(codes(result))
+
+
+async def fault(deployment: Deployment, name: str, times: int, status: int = 503) -> None:
+    root = "/".join(deployment.upstream_urls[name].split("/", 3)[:3])
+    async with deployment.http.post(
+        root + "/_simulator/faults", json={"status": status, "times": times}
+    ) as response:
+        assert response.status == 200
+
+
+async def clear_faults(deployment: Deployment, name: str) -> None:
+    root = "/".join(deployment.upstream_urls[name].split("/", 3)[:3])
+    async with deployment.http.delete(root + "/_simulator/faults") as response:
+        assert response.status == 200
+
+
+async def test_a_failing_provider_leaves_the_others_and_keeps_its_position(small):
+    everything: list[tuple[str, str]] = []
+    after = None
+    failed_pages = 0
+    page = 0
+    while True:
+        page += 1
+        if page == 3:
+            await fault(small, "cx-b", times=50)
+        if page == 6:
+            await clear_faults(small, "cx-b")
+        result = await small.gql(PAGE, {"first": 11, "after": after})
+        connection = result["data"]["smsRecords"]
+        statuses = {s["provider"]: s for s in connection["providerStatus"]}
+        if not statuses["cx-b"]["ok"]:
+            failed_pages += 1
+            assert statuses["cx-b"]["code"] == "PROVIDER_UNAVAILABLE"
+            assert [e["extensions"] for e in result["errors"]] == [
+                {"code": "PROVIDER_UNAVAILABLE", "provider": "cx-b"}
+            ]
+            assert connection["pageInfo"]["hasNextPage"] is True
+            assert all(e["node"]["provider"]["name"] != "cx-b" for e in connection["edges"])
+        else:
+            assert "errors" not in result
+        everything += [
+            (e["node"]["provider"]["name"], e["node"]["providerRecordId"])
+            for e in connection["edges"]
+        ]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert failed_pages == 3
+    assert len(everything) == len(set(everything)) == 120 + 90 + 40
+
+
+async def test_unreachable_and_misconfigured_accounts_fail_alone_without_leaks():
+    port = closed_port()
+    deployed = await deploy(
+        dfs_count=30,
+        cx_counts=(20, 10),
+        extra_providers=[
+            {
+                "name": "down",
+                "kind": "carrierx",
+                "base_url": f"http://127.0.0.1:{port}/core/v2",
+                "token": "secret-down-token",
+            },
+        ],
+    )
+    try:
+        result = await deployed.gql(PAGE, {"first": 100})
+        connection = result["data"]["smsRecords"]
+        assert len(connection["edges"]) == 60
+        assert [
+            (e["extensions"]["code"], e["extensions"]["provider"]) for e in result["errors"]
+        ] == [("PROVIDER_UNAVAILABLE", "down")]
+        text = str(result)
+        for secret in ("secret-down-token", str(port), "127.0.0.1", "Traceback", "core/v2"):
+            assert secret not in text
+    finally:
+        await deployed.close()
+
+
+async def test_rejected_credentials_are_a_provider_error(small):
+    deployed = await deploy(
+        dfs_count=5,
+        cx_counts=(5, 5),
+        extra_providers=[
+            {
+                "name": "dfs-wrong",
+                "kind": "didforsale",
+                "base_url": small.upstream_urls["dfs"],
+                "api_key": "dfs-key",
+                "token": "wrong-token",
+            },
+        ],
+    )
+    try:
+        result = await deployed.gql(PAGE, {"first": 5})
+        assert [
+            (e["extensions"]["code"], e["extensions"]["provider"]) for e in result["errors"]
+        ] == [("PROVIDER_ERROR", "dfs-wrong")]
+        assert "wrong-token" not in str(result)
+    finally:
+        await deployed.close()
+
+
+async def test_missing_update_scope_is_forbidden(small):
+    deployed = await deploy(
+        dfs_count=5,
+        cx_counts=(5, 5),
+        extra_providers=[
+            {
+                "name": "cx-ro",
+                "kind": "carrierx",
+                "base_url": small.upstream_urls["cx-a"],
+                "token": CX_READ_ONLY_TOKEN,
+            },
+        ],
+    )
+    try:
+        listed = await deployed.gql(
+            '{ smsRecords(first: 1, filter: {providers: ["cx-ro"]}) { nodes { id } } }'
+        )
+        record_id = listed["data"]["smsRecords"]["nodes"][0]["id"]
+        result = await deployed.gql(
+            "mutation($id: ID!) {"
+            ' updateSmsRecordUserData(input: {id: $id, userData: "x"}) { errors { code } } }',
+            {"id": record_id},
+        )
+        assert result["data"]["updateSmsRecordUserData"]["errors"] == [{"code": "FORBIDDEN"}]
+    finally:
+        await deployed.close()

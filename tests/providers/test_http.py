@@ -1,0 +1,168 @@
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from aiohttp import web
+
+from gateway.errors import ProviderError, ProviderUnavailable
+from gateway.providers.http import RetryPolicy, decode_json, parse_retry_after, request_json
+
+from .simulated import closed_port, serving
+
+FAST = RetryPolicy(
+    attempts=3, backoff_seconds=0.001, max_backoff_seconds=0.01, retry_after_cap_seconds=0.3
+)
+
+
+class Script:
+    """Answers each request with the next scripted reply; the last one repeats."""
+
+    def __init__(self, *replies):
+        self.replies = list(replies)
+        self.calls = 0
+
+    async def handle(self, request):
+        reply = self.replies[min(self.calls, len(self.replies) - 1)]
+        self.calls += 1
+        status, body, headers, delay = reply
+        if delay:
+            await asyncio.sleep(delay)
+        return web.Response(
+            status=status, text=body, headers=headers, content_type="application/json"
+        )
+
+
+def ok(body='{"price": 0.015, "n": 3}'):
+    return (200, body, {}, 0)
+
+
+def failing(status, headers=None):
+    return (status, '{"message": "nope"}', headers or {}, 0)
+
+
+async def call(session, script, *, retry=True, timeout=2.0, method="GET"):
+    app = web.Application()
+    app.router.add_route("*", "/x", script.handle)
+    async with serving(app) as root:
+        return await request_json(
+            session,
+            method,
+            root + "/x",
+            provider="cx-main",
+            kind="carrierx",
+            timeout=timeout,
+            retry=retry,
+            policy=FAST,
+        )
+
+
+async def test_json_numbers_arrive_as_decimal(session):
+    status, body = await call(session, Script(ok()))
+    assert status == 200
+    assert body == {"price": Decimal("0.015"), "n": 3}
+    assert isinstance(body["price"], Decimal)
+
+
+async def test_a_server_error_is_retried(session):
+    script = Script(failing(503), failing(502), ok())
+    assert (await call(session, script)).status == 200
+    assert script.calls == 3
+
+
+async def test_a_server_error_that_persists_makes_the_account_unavailable(session):
+    script = Script(failing(500))
+    with pytest.raises(ProviderUnavailable) as raised:
+        await call(session, script)
+    assert script.calls == 3
+    assert raised.value.provider == "cx-main"
+    assert raised.value.message == "carrierx account 'cx-main' is unavailable (HTTP 500)"
+
+
+async def test_writes_are_not_retried(session):
+    script = Script(failing(503), ok())
+    with pytest.raises(ProviderUnavailable):
+        await call(session, script, retry=False, method="PATCH")
+    assert script.calls == 1
+
+
+async def test_rate_limiting_honours_retry_after_up_to_the_cap(session):
+    script = Script(failing(429, {"Retry-After": "0.2"}), failing(429, {"Retry-After": "60"}), ok())
+    started = asyncio.get_running_loop().time()
+    assert (await call(session, script)).status == 200
+    elapsed = asyncio.get_running_loop().time() - started
+    assert script.calls == 3
+    assert 0.5 <= elapsed < 2  # 0.2s asked, then 60s asked and capped at 0.3s
+
+
+async def test_rate_limiting_that_persists(session):
+    with pytest.raises(ProviderUnavailable, match="is rate limiting requests"):
+        await call(session, Script(failing(429)))
+
+
+async def test_client_errors_are_returned_for_the_adapter_to_read(session):
+    script = Script(failing(404))
+    assert await call(session, script) == (404, {"message": "nope"})
+    assert script.calls == 1
+
+
+async def test_an_error_body_that_is_not_json_is_dropped(session):
+    assert await call(session, Script((403, "<html>", {}, 0))) == (403, None)
+
+
+async def test_a_success_body_that_is_not_json(session):
+    with pytest.raises(ProviderError) as raised:
+        await call(session, Script((200, "<html>oops</html>", {}, 0)))
+    assert not isinstance(raised.value, ProviderUnavailable)
+    assert raised.value.message == "carrierx account 'cx-main' sent a reply that is not JSON"
+
+
+async def test_non_finite_numbers_are_not_json(session):
+    with pytest.raises(ProviderError):
+        await call(session, Script(ok('{"price": NaN}')))
+
+
+async def test_a_slow_account_times_out_on_every_attempt(session):
+    script = Script((200, "{}", {}, 1.0))
+    with pytest.raises(ProviderUnavailable) as raised:
+        await call(session, script, timeout=0.1)
+    assert script.calls == 3
+    assert raised.value.message == "carrierx account 'cx-main' did not answer within 0.1s"
+
+
+async def test_a_closed_port(session):
+    url = f"http://127.0.0.1:{closed_port()}/x?token=cx-secret"
+    with pytest.raises(ProviderUnavailable) as raised:
+        await request_json(
+            session,
+            "GET",
+            url,
+            provider="cx-main",
+            kind="carrierx",
+            timeout=1,
+            retry=True,
+            policy=FAST,
+        )
+    assert raised.value.message == "carrierx account 'cx-main' could not be reached"
+
+
+def test_decode_json_keeps_integers():
+    assert decode_json(b'{"a": 1, "b": 1.50}') == {"a": 1, "b": Decimal("1.50")}
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("", None),
+        ("3", 3.0),
+        ("1.5", 1.5),
+        ("-4", 0.0),
+        ("soon", None),
+        ("Wed, 20 Nov 2024 00:00:30 GMT", 30.0),
+        ("Tue, 19 Nov 2024 23:00:00 GMT", 0.0),
+    ],
+)
+def test_parse_retry_after(header, seconds):
+    now = datetime(2024, 11, 20, tzinfo=UTC)
+    assert parse_retry_after(header, now) == seconds
