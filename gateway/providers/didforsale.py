@@ -101,7 +101,7 @@ class DidForSaleAdapter:
 
     async def stream(self, query: StreamQuery) -> list[SmsRecord]:
         span = query_span(query, self.name)
-        if span is None:
+        if span is None or query.filter.type is MessageType.MMS:
             return []
         if query.order is Order.ASC:
             return await self._ascending(query, span)

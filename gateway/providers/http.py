@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -105,7 +106,7 @@ async def request_json(
     policy: RetryPolicy = DEFAULT_RETRY,
     **kwargs: Any,
 ) -> HttpReply:
-    """One logical request to an account; `kwargs` go to `session.request` (params, json, auth...).
+    """One logical request to an account; `kwargs` go to `session.request` (params, json, headers).
 
     Returns any 2xx-4xx reply for the adapter to interpret; raises `ProviderUnavailable` when
     the account cannot be reached or keeps failing with 5xx/429, `ProviderError` for a 2xx body
@@ -120,12 +121,9 @@ async def request_json(
         reraise=True,
     )
     try:
-        async for attempt in retrying:
-            with attempt:
-                return await _attempt(session, method, url, label, provider, timeout, kwargs)
+        return await retrying(_attempt, session, method, url, label, provider, timeout, kwargs)
     except _Transient as exc:
         raise ProviderUnavailable(provider, exc.message) from None
-    raise AssertionError("unreachable: tenacity either returns or reraises")
 
 
 async def _attempt(
@@ -165,7 +163,7 @@ async def _attempt(
     return HttpReply(status, body)
 
 
-def _wait(policy: RetryPolicy) -> Any:
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     backoff = wait_random_exponential(
         multiplier=policy.backoff_seconds, max=policy.max_backoff_seconds
     )

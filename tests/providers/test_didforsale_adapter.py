@@ -187,6 +187,7 @@ async def test_filters_that_exclude_the_account_make_no_call():
         for narrowing in (
             RecordFilter(providers=frozenset({"other"})),
             RecordFilter(statuses=frozenset()),
+            RecordFilter(type=MessageType.MMS),
             RecordFilter(created_after=NOW, created_before=NOW - timedelta(days=1)),
         ):
             assert await adapter.stream(query(Order.ASC, narrowing=narrowing)) == []

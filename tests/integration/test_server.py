@@ -1,0 +1,250 @@
+"""The HTTP surface and the command line, as a user meets them."""
+
+import asyncio
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from gateway.cli import EXAMPLE_QUERY
+
+from .harness import CX_TOKEN, Deployment, deploy
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(url)
+            await asyncio.sleep(0.2)
+
+
+async def test_health_readiness_metrics_and_graphiql(deployment: Deployment):
+    http = deployment.http
+    async with http.get(deployment.gateway_url + "/healthz") as response:
+        assert response.status == 200
+    async with http.get(deployment.gateway_url + "/readyz") as response:
+        body = await response.json()
+        assert response.status == 200
+        assert set(body["providers"]) == {"dfs", "cx-a", "cx-b"}
+    async with http.get(deployment.gateway_url + "/metrics") as response:
+        assert "gateway_http_requests_total" in await response.text()
+    async with http.get(deployment.gateway_url + "/graphql", headers={"Accept": "text/html"}) as r:
+        assert r.status == 200
+        assert "graphiql" in (await r.text()).lower()
+
+
+async def test_large_responses_are_compressed_when_accepted(deployment: Deployment):
+    query = {"query": "{ smsRecords(first: 50) { nodes { id body raw } } }"}
+    async with deployment.http.post(
+        deployment.gateway_url + "/graphql", json=query, headers={"Accept-Encoding": "gzip"}
+    ) as response:
+        assert response.headers.get("Content-Encoding") == "gzip"
+        assert len((await response.json())["data"]["smsRecords"]["nodes"]) == 50
+    async with deployment.http.post(
+        deployment.gateway_url + "/graphql", json=query, headers={"Accept-Encoding": "identity"}
+    ) as response:
+        assert "Content-Encoding" not in response.headers
+
+
+async def test_readiness_names_an_unreachable_provider():
+    port = free_port()
+    deployed = await deploy(
+        dfs_count=5,
+        cx_counts=(5, 5),
+        extra_providers=[
+            {
+                "name": "down",
+                "kind": "carrierx",
+                "base_url": f"http://127.0.0.1:{port}/core/v2",
+                "token": "t",
+            }
+        ],
+    )
+    try:
+        async with deployed.http.get(deployed.gateway_url + "/readyz") as response:
+            body = await response.json()
+        assert response.status == 503
+        assert body["providers"]["down"]["ok"] is False
+        assert body["providers"]["cx-a"]["ok"] is True
+    finally:
+        await deployed.close()
+
+
+CONFIG = """
+[server]
+cors_origins = ["https://app.example.com"]
+graphiql = false
+
+[security]
+cursor_secret = "${{TEST_CURSOR_SECRET}}"
+
+[[providers]]
+name = "dfs-main"
+kind = "didforsale"
+base_url = "{dfs}"
+api_key = "dfs-key"
+token = "${{TEST_DFS_TOKEN}}"
+timezone = "America/Chicago"
+
+[[providers]]
+name = "cx-main"
+kind = "carrierx"
+base_url = "{cx}"
+token = "{cx_token}"
+"""
+
+
+@pytest.fixture
+async def served(deployment: Deployment, tmp_path: Path):
+    """`sms-gateway serve --config` in its own process, over the test simulators."""
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        CONFIG.format(
+            dfs=deployment.upstream_urls["dfs"],
+            cx=deployment.upstream_urls["cx-a"],
+            cx_token=CX_TOKEN,
+        )
+    )
+    port = free_port()
+    env = {**os.environ, "TEST_CURSOR_SECRET": "x" * 32, "TEST_DFS_TOKEN": "dfs-token"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        "--config",
+        str(config),
+        "--port",
+        str(port),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_for(url + "/healthz")
+        yield url
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_serve_with_a_config_file_answers_and_allows_its_cors_origin(served, deployment):
+    http = deployment.http
+    async with http.post(served + "/graphql", json={"query": "{ providers { name } }"}) as response:
+        body = await response.json()
+    assert [p["name"] for p in body["data"]["providers"]] == ["dfs-main", "cx-main"]
+    preflight = {
+        "Origin": "https://app.example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    async with http.options(served + "/graphql", headers=preflight) as response:
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    async with http.post(
+        served + "/graphql",
+        json={"query": "{ smsRecords(first: 2) { nodes { id } } }"},
+        headers={"Origin": "https://app.example.com"},
+    ) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+        assert len((await response.json())["data"]["smsRecords"]["nodes"]) == 2
+    async with http.options(
+        served + "/graphql", headers={**preflight, "Origin": "https://evil.example.net"}
+    ) as response:
+        assert "Access-Control-Allow-Origin" not in response.headers
+    async with http.get(served + "/graphql", headers={"Accept": "text/html"}) as response:
+        assert "graphiql" not in (await response.text()).lower()
+
+
+async def test_demo_prints_graphiql_url_and_a_query_that_works():
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "demo",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        printed = ""
+        while "Ctrl-C" not in printed:
+            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            assert line, printed
+            printed += line.decode()
+        assert f"http://127.0.0.1:{port}/graphql" in printed
+        assert EXAMPLE_QUERY in printed
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": EXAMPLE_QUERY},
+                headers={"Origin": "http://localhost:3000"},
+            ) as response,
+        ):
+            body = await response.json()
+            assert response.headers["Access-Control-Allow-Origin"] in {
+                "*",
+                "http://localhost:3000",
+            }
+        connection = body["data"]["smsRecords"]
+        assert len(connection["edges"]) == 5
+        assert {s["provider"] for s in connection["providerStatus"]} == {
+            "carrierx-demo",
+            "didforsale-demo",
+        }
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_simulate_runs_one_provider_alone():
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "simulate",
+        "carrierx",
+        "--port",
+        str(port),
+        "--records",
+        "50",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        assert re.search(rf"http://127\.0\.0\.1:{port}/core/v2", line), line
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(
+                f"http://127.0.0.1:{port}/core/v2/sms/message_drs?limit=1000",
+                headers={"Authorization": "Bearer demo-token"},
+            ) as response,
+        ):
+            assert (await response.json())["count"] == 50
+    finally:
+        process.terminate()
+        await process.wait()
