@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
+import os
 import secrets
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 
 from aiohttp import web
@@ -79,13 +81,49 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         host = args.host or settings.server.host
         port = args.port if args.port is not None else settings.server.port
-        from gateway.server import create_app
+        return _run(_serve(settings, host, port), host, port)
+    return _run(_demo(args.host, args.port), args.host, args.port)
 
-        web.run_app(create_app(settings), host=host, port=port, print=None)
-        return 0
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_demo(args.host, args.port))
+
+def _run(main: Coroutine[None, None, None], host: str, port: int) -> int:
+    """Runs until SIGINT or SIGTERM; a port that cannot be bound is one line, not a traceback."""
+    try:
+        asyncio.run(main)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        print(f"sms-gateway: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        return 1
     return 0
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+async def _listen(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    from gateway.server import create_app
+
+    runner = await _listen(await create_app(settings), host, port)
+    print(f"sms-gateway: GraphQL on http://{host}:{port}/graphql", flush=True)
+    try:
+        await _until_stopped()
+    finally:
+        await runner.cleanup()
 
 
 def demo_settings(didforsale_url: str, carrierx_url: str, port: int) -> Settings:
@@ -129,16 +167,16 @@ async def _demo(host: str, port: int) -> None:
     from gateway.simulators.runner import start_demo_simulators
 
     simulators = await start_demo_simulators(timezone=DEMO_TIMEZONE)
-    settings = demo_settings(simulators.didforsale_url, simulators.carrierx_url, port)
-    runner = web.AppRunner(await create_app(settings))
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    print(f"GraphiQL: http://{host}:{port}/graphql")
-    print("Try this query:")
-    print(EXAMPLE_QUERY)
-    print("Ctrl-C stops the demo.", flush=True)
     try:
-        await asyncio.Event().wait()
+        settings = demo_settings(simulators.didforsale_url, simulators.carrierx_url, port)
+        runner = await _listen(await create_app(settings), host, port)
+        print(f"GraphiQL: http://{host}:{port}/graphql")
+        print("Try this query:")
+        print(EXAMPLE_QUERY)
+        print("Ctrl-C stops the demo.", flush=True)
+        try:
+            await _until_stopped()
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
         await simulators.close()

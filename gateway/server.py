@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp_cors
 from aiohttp import ClientSession, web
+from aiohttp.payload import Payload
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.config import Settings
@@ -33,7 +34,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
         status = response.status
-        if isinstance(response, web.Response) and len(response.body or b"") >= _COMPRESS_FROM_BYTES:
+        if isinstance(response, web.Response) and _body_size(response) >= _COMPRESS_FROM_BYTES:
             response.enable_compression()
         return response
     except web.HTTPException as exc:
@@ -42,6 +43,15 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         HTTP_REQUESTS.labels(path, str(status)).inc()
         HTTP_LATENCY.labels(path).observe(time.perf_counter() - started)
+
+
+def _body_size(response: web.Response) -> int:
+    body = response.body
+    if isinstance(body, bytes | bytearray):
+        return len(body)
+    if isinstance(body, Payload):
+        return body.size or 0
+    return 0
 
 
 async def healthz(request: web.Request) -> web.Response:

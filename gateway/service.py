@@ -25,7 +25,7 @@ from gateway.errors import (
 )
 from gateway.paging.cursor import Cursor, CursorCodec, filter_hash
 from gateway.paging.merge import merge_streams
-from gateway.paging.position import Boundary
+from gateway.paging.position import Boundary, furthest
 from gateway.providers.base import ProviderAdapter, StreamQuery
 from gateway.records import Order, RecordFilter, SmsRecord, TimeWindow
 
@@ -113,6 +113,10 @@ class RecordService:
         self._clock = clock
 
     @property
+    def rules(self) -> PagingRules:
+        return self._rules
+
+    @property
     def adapters(self) -> list[ProviderAdapter]:
         return list(self._adapters.values())
 
@@ -120,7 +124,7 @@ class RecordService:
         size, forward = self._page_size(request)
         fhash = filter_hash(request.filter)
         given = request.after if forward else request.before
-        cursor = self._decode(given, request.order, fhash) if given else None
+        cursor = self._decode(given, request.order, fhash) if given is not None else None
         window = cursor.window if cursor else self._window(request.filter)
         travel = request.order if forward else request.order.reverse
         adapters = self._select(request.filter)
@@ -145,14 +149,10 @@ class RecordService:
         merged = merge_streams(streams, travel)
         more = len(merged) > size or bool(failures)
 
-        lagging = {f.provider: cursor.position_of(f.provider) if cursor else None for f in failures}
+        failed = {failure.provider for failure in failures}
+        held = {a.name: cursor.position_of(a.name) if cursor else None for a in adapters}
         edges = [
-            Edge(
-                record,
-                self._codec.encode(
-                    Cursor(request.order, fhash, window, Boundary.of(record), lagging)
-                ),
-            )
+            Edge(record, self._edge_cursor(request, fhash, window, travel, record, held, failed))
             for record in merged[:size]
         ]
         if not forward:
@@ -170,6 +170,26 @@ class RecordService:
             ],
             failures=failures,
         )
+
+    def _edge_cursor(
+        self,
+        request: PageRequest,
+        fhash: str,
+        window: TimeWindow,
+        travel: Order,
+        record: SmsRecord,
+        held: dict[str, Boundary | None],
+        failed: set[str],
+    ) -> str:
+        """Every account's position at this edge: failed accounts keep theirs, the others
+        move up to the edge unless they already stand beyond it."""
+        edge = Boundary.of(record)
+        positions = {
+            name: held[name] if name in failed else furthest(held[name], edge, travel)
+            for name in held
+        }
+        lagging = {name: position for name, position in positions.items() if position != edge}
+        return self._codec.encode(Cursor(request.order, fhash, window, edge, lagging))
 
     def _page_size(self, request: PageRequest) -> tuple[int, bool]:
         """Checks the Relay arguments; returns (page size, travelling forward)."""
@@ -201,10 +221,14 @@ class RecordService:
         return cursor
 
     def _window(self, record_filter: RecordFilter) -> TimeWindow:
-        """The walk's fixed time range, set by its first page and carried by its cursors."""
-        now = self._clock()
-        start = record_filter.created_after or now - timedelta(days=self._rules.default_window_days)
-        end = record_filter.created_before or now
+        """The walk's fixed time range, set by its first page and carried by its cursors:
+        from `createdAfter`, else `default_window_days` before its end; to `createdBefore`,
+        else now."""
+        start, end = record_filter.created_after, record_filter.created_before
+        if start is not None and end is not None and start > end:
+            raise BadUserInput("filter.createdAfter must not be later than filter.createdBefore.")
+        end = end or self._clock()
+        start = start or end - timedelta(days=self._rules.default_window_days)
         return TimeWindow(start, max(start, end))
 
     def _select(self, record_filter: RecordFilter) -> list[ProviderAdapter]:

@@ -31,3 +31,20 @@ def is_after(record: SmsRecord, boundary: Boundary, order: Order) -> bool:
     mine = (record.created_at, record.provider)
     theirs = (boundary.created_at, boundary.provider)
     return mine > theirs if order is Order.ASC else mine < theirs
+
+
+def furthest(held: Boundary | None, reached: Boundary, order: Order) -> Boundary:
+    """An account's position once a page has reached an edge: the later of the two in `order`.
+
+    An account that lagged (it failed on earlier pages) keeps its own place when the edge lies
+    behind it; an edge of the same account at the same instant counts as later, since an
+    account only yields records after its position.
+    """
+    if held is None:
+        return reached
+    edge = (reached.created_at, reached.provider)
+    own = (held.created_at, held.provider)
+    if edge == own:
+        return reached
+    ahead = edge > own if order is Order.ASC else edge < own
+    return reached if ahead else held

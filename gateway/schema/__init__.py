@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from strawberry import Schema
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from .errors import ErrorCodes
@@ -10,6 +11,10 @@ from .mutation import Mutation
 from .query import Query
 from .scalars import SCALAR_MAP
 from .types import SmsRecord
+
+MAX_ALIASES = 10
+"""Each aliased `smsRecords` is a fan-out to every provider; a document gets this many."""
+MAX_DEPTH = 10
 
 
 class GatewaySchema(Schema):
@@ -23,7 +28,11 @@ schema = GatewaySchema(
     query=Query,
     mutation=Mutation,
     types=[SmsRecord],
-    extensions=[ErrorCodes],
+    extensions=[
+        ErrorCodes,
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+    ],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )
 

@@ -25,7 +25,9 @@ def _coded(error: GraphQLError) -> GraphQLError:
     elif original is None:
         message = error.message
         extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
-    elif isinstance(original, GraphQLError | ValueError | TypeError) and error.path is None:
+    elif isinstance(original, GraphQLError) or (
+        isinstance(original, ValueError | TypeError) and error.path is None
+    ):
         message, extensions = error.message, {"code": "BAD_USER_INPUT"}
     else:
         log.error("unexpected error", exc_info=original)

@@ -3,6 +3,8 @@ can show them next to the input that caused them."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -48,7 +50,11 @@ class Mutation:
         description="Store free text on a record (CarrierX records only; at most 2000 characters)."
     )
     async def update_sms_record_user_data(
-        self, info: Info[GatewayContext, None], input: UpdateSmsRecordUserDataInput
+        self,
+        info: Info[GatewayContext, None],
+        input: Annotated[
+            UpdateSmsRecordUserDataInput, strawberry.argument(description="What to change.")
+        ],
     ) -> UpdateSmsRecordUserDataPayload:
         context = info.context
         input_field = "id"

@@ -56,14 +56,25 @@ async def load_record(info: GatewayInfo, value: str) -> SmsRecord | None:
 @strawberry.type(description="Read SMS records of every configured provider.")
 class Query:
     @strawberry.field(description="Fetch any object by its global id; null if it does not exist.")
-    async def node(self, info: GatewayInfo, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: GatewayInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> relay.Node | None:
         return await load_record(info, id)
 
     @strawberry.field(
         description="Fetch objects by global ids, in order; null where one does not exist."
     )
-    async def nodes(self, info: GatewayInfo, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: GatewayInfo,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
+    ) -> list[relay.Node | None]:
         """One failed id does not void the others: it is null, with an error at its index."""
+        most = info.context.service.rules.max_page_size
+        if len(ids) > most:
+            raise BadUserInput(f"`nodes` takes at most {most} ids, got {len(ids)}.")
         results = await asyncio.gather(
             *(load_record(info, value) for value in ids), return_exceptions=True
         )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
+from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 
 from gateway.service import RecordService
@@ -31,6 +32,14 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         )
         self._service = service
         self._providers = provider_types(service)
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        """A request that is not GraphQL at all still gets a GraphQL-shaped, coded error."""
+        try:
+            return await self.run(request=request)
+        except HTTPException as exc:
+            error = {"message": exc.reason, "extensions": {"code": "BAD_USER_INPUT"}}
+            return web.json_response({"errors": [error]}, status=exc.status_code)
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse

@@ -8,7 +8,7 @@ from .harness import CX_READ_ONLY_TOKEN, Deployment, deploy
 
 PAGE = """
 query Page($first: Int, $after: String, $last: Int, $before: String,
-           $order: SmsRecordOrder! = CREATED_AT_DESC, $filter: SmsRecordFilter) {
+           $order: SmsRecordOrder = CREATED_AT_DESC, $filter: SmsRecordFilter) {
   smsRecords(first: $first, after: $after, last: $last, before: $before,
              orderBy: $order, filter: $filter) {
     edges { cursor node { provider { name } providerRecordId } }
@@ -38,7 +38,21 @@ def codes(result: dict) -> list[str]:
 
 @pytest.mark.parametrize(
     "variables",
-    [{"first": -1}, {"first": 101}, {"last": 101}, {"first": 2, "last": 2}, {"last": -5}],
+    [
+        {"first": -1},
+        {"first": 101},
+        {"last": 101},
+        {"first": 2, "last": 2},
+        {"last": -5},
+        {"first": 2, "order": None},
+        {
+            "first": 2,
+            "filter": {
+                "createdAfter": "2026-11-20T00:00:00Z",
+                "createdBefore": "2026-11-10T00:00:00Z",
+            },
+        },
+    ],
 )
 async def test_out_of_range_page_sizes_are_bad_user_input(small, variables):
     result = await small.gql(PAGE, variables)
@@ -53,6 +67,7 @@ async def test_bad_cursors_are_refused(small):
     tampered = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + tag
     for variables in (
         {"first": 3, "after": "garbage"},
+        {"first": 3, "after": ""},
         {"first": 3, "after": tampered},
         {"first": 3, "after": cursor, "order": "CREATED_AT_ASC"},
         {"first": 3, "after": cursor, "filter": {"direction": "INBOUND"}},
@@ -61,6 +76,13 @@ async def test_bad_cursors_are_refused(small):
         result = await small.gql(PAGE, variables)
         assert result["data"] is None, variables
         assert codes(result) == ["BAD_CURSOR"], variables
+
+
+async def test_too_many_ids_or_aliases_are_refused(small):
+    many = await small.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["x"] * 101})
+    assert codes(many) == ["BAD_USER_INPUT"]
+    aliases = " ".join(f"a{i}: providers {{ name }}" for i in range(11))
+    assert codes(await small.gql(f"{{ {aliases} }}")) == ["BAD_USER_INPUT"]
 
 
 async def test_graphql_syntax_and_validation_errors_have_codes(small):
@@ -83,7 +105,9 @@ async def clear_faults(deployment: Deployment, name: str) -> None:
         assert response.status == 200
 
 
-async def test_a_failing_provider_leaves_the_others_and_keeps_its_position(small):
+@pytest.mark.parametrize("order", ["CREATED_AT_DESC", "CREATED_AT_ASC"])
+@pytest.mark.parametrize("failing", ["cx-a", "dfs"])
+async def test_a_failing_provider_leaves_the_others_and_keeps_its_position(small, order, failing):
     everything: list[tuple[str, str]] = []
     after = None
     failed_pages = 0
@@ -91,20 +115,20 @@ async def test_a_failing_provider_leaves_the_others_and_keeps_its_position(small
     while True:
         page += 1
         if page == 3:
-            await fault(small, "cx-b", times=50)
+            await fault(small, failing, times=1000)
         if page == 6:
-            await clear_faults(small, "cx-b")
-        result = await small.gql(PAGE, {"first": 11, "after": after})
+            await clear_faults(small, failing)
+        result = await small.gql(PAGE, {"first": 11, "after": after, "order": order})
         connection = result["data"]["smsRecords"]
         statuses = {s["provider"]: s for s in connection["providerStatus"]}
-        if not statuses["cx-b"]["ok"]:
+        if not statuses[failing]["ok"]:
             failed_pages += 1
-            assert statuses["cx-b"]["code"] == "PROVIDER_UNAVAILABLE"
+            assert statuses[failing]["code"] == "PROVIDER_UNAVAILABLE"
             assert [e["extensions"] for e in result["errors"]] == [
-                {"code": "PROVIDER_UNAVAILABLE", "provider": "cx-b"}
+                {"code": "PROVIDER_UNAVAILABLE", "provider": failing}
             ]
             assert connection["pageInfo"]["hasNextPage"] is True
-            assert all(e["node"]["provider"]["name"] != "cx-b" for e in connection["edges"])
+            assert all(e["node"]["provider"]["name"] != failing for e in connection["edges"])
         else:
             assert "errors" not in result
         everything += [

@@ -248,3 +248,61 @@ async def test_simulate_runs_one_provider_alone():
     finally:
         process.terminate()
         await process.wait()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{}", "application/json"),
+        (b'{"query": ""}', "application/json"),
+        (b"{not json", "application/json"),
+        (b'{"query": 5}', "application/json"),
+        (b'{"query": "{ providers { name } }", "variables": "x"}', "application/json"),
+        (b"{ providers { name } }", "text/plain"),
+    ],
+)
+async def test_requests_that_are_not_graphql_get_coded_json_errors(deployment, body, content_type):
+    async with deployment.http.post(
+        deployment.gateway_url + "/graphql", data=body, headers={"Content-Type": content_type}
+    ) as response:
+        assert 400 <= response.status < 500
+        payload = await response.json()
+    assert payload["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert payload["errors"][0]["message"]
+
+
+async def test_serve_on_a_busy_port_says_so_in_one_line(deployment, tmp_path):
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        CONFIG.format(
+            dfs=deployment.upstream_urls["dfs"],
+            cx=deployment.upstream_urls["cx-a"],
+            cx_token=CX_TOKEN,
+        )
+    )
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "TEST_CURSOR_SECRET": "x" * 32, "TEST_DFS_TOKEN": "dfs-token"}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gateway",
+            "serve",
+            "--config",
+            str(config),
+            "--port",
+            str(port),
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 1
+    assert len(lines) == 1
+    assert (
+        lines[0].lower()
+        == f"sms-gateway: cannot listen on 127.0.0.1:{port}: address already in use"
+    )
