@@ -10,6 +10,7 @@ from aiohttp import ClientSession, web
 from aiohttp.payload import Payload
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.cache import make_cache
 from gateway.config import Settings
 from gateway.metrics import HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
 from gateway.paging.cursor import CursorCodec
@@ -83,8 +84,9 @@ async def create_app(settings: Settings) -> web.Application:
     Async because the client session must be born inside the running event loop."""
     app = web.Application(middlewares=[observe])
     session = make_session()
+    cache = make_cache(settings.cache)
     service = RecordService(
-        build_adapters(settings.providers, session),
+        build_adapters(settings.providers, session, cache),
         CursorCodec(settings.security.cursor_secret),
         PagingRules(
             default_page_size=settings.server.default_page_size,
@@ -98,6 +100,7 @@ async def create_app(settings: Settings) -> web.Application:
     async def close_session(app: web.Application) -> AsyncIterator[None]:
         yield
         await app[SESSION].close()
+        await cache.close()
 
     app.cleanup_ctx.append(close_session)
     view = GatewayGraphQLView(service, graphiql=settings.server.graphiql)

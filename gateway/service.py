@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from gateway.errors import (
     BadCursor,
@@ -26,7 +27,7 @@ from gateway.errors import (
 from gateway.paging.cursor import Cursor, CursorCodec, filter_hash
 from gateway.paging.merge import merge_streams
 from gateway.paging.position import Boundary, furthest
-from gateway.providers.base import ProviderAdapter, StreamQuery
+from gateway.providers.base import ProviderAdapter, Stream, StreamQuery
 from gateway.records import Order, RecordFilter, SmsRecord, TimeWindow
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class PageRequest:
     before: str | None = None
     filter: RecordFilter = field(default_factory=RecordFilter)
     order: Order = Order.DESC
+    fields: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,8 @@ class RecordService:
                         filter=request.filter,
                         after=cursor.position_of(adapter.name) if cursor else None,
                         limit=size + 1,
+                        fields=request.fields,
+                        resume=cursor.hints.get(adapter.name) if cursor else None,
                     ),
                 )
                 for adapter in adapters
@@ -151,10 +155,19 @@ class RecordService:
 
         failed = {failure.provider for failure in failures}
         held = {a.name: cursor.position_of(a.name) if cursor else None for a in adapters}
-        edges = [
-            Edge(record, self._edge_cursor(request, fhash, window, travel, record, held, failed))
-            for record in merged[:size]
-        ]
+        hints = {a.name: cursor.hints.get(a.name) for a in adapters} if cursor else {}
+        resume_after = {
+            id(record): hint
+            for stream in streams
+            for record, hint in zip(stream, stream.resume, strict=True)
+        }
+        edges = []
+        for record in merged[:size]:
+            hints[record.provider] = resume_after[id(record)]
+            cursor_text = self._edge_cursor(
+                request, fhash, window, travel, record, held, failed, hints
+            )
+            edges.append(Edge(record, cursor_text))
         if not forward:
             edges.reverse()
         start_cursor = edges[0].cursor if edges else given
@@ -180,6 +193,7 @@ class RecordService:
         record: SmsRecord,
         held: dict[str, Boundary | None],
         failed: set[str],
+        hints: dict[str, Any],
     ) -> str:
         """Every account's position at this edge: failed accounts keep theirs, the others
         move up to the edge unless they already stand beyond it."""
@@ -189,7 +203,8 @@ class RecordService:
             for name in held
         }
         lagging = {name: position for name, position in positions.items() if position != edge}
-        return self._codec.encode(Cursor(request.order, fhash, window, edge, lagging))
+        live = {name: hint for name, hint in hints.items() if hint is not None}
+        return self._codec.encode(Cursor(request.order, fhash, window, edge, lagging, live))
 
     def _page_size(self, request: PageRequest) -> tuple[int, bool]:
         """Checks the Relay arguments; returns (page size, travelling forward)."""
@@ -242,7 +257,7 @@ class RecordService:
 
     async def _stream(
         self, adapter: ProviderAdapter, query: StreamQuery
-    ) -> list[SmsRecord] | ProviderFailure:
+    ) -> Stream | ProviderFailure:
         try:
             return await adapter.stream(query)
         except ProviderFailure as failure:
@@ -313,7 +328,7 @@ class RecordService:
         return {status.provider: status for status in statuses}
 
 
-def _status(provider: str, result: list[SmsRecord] | ProviderFailure) -> ProviderStatus:
+def _status(provider: str, result: Stream | ProviderFailure) -> ProviderStatus:
     if isinstance(result, ProviderFailure):
         return ProviderStatus(provider, False, result.code, result.message)
     return ProviderStatus(provider, True)

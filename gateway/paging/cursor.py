@@ -1,10 +1,12 @@
 """Opaque, versioned, HMAC-signed cursors.
 
 A cursor names the place of one edge in the total order, plus the place of every account
-whose position lags behind it (an account that failed keeps the position it had, so a walk
+whose position differs from it (an account that failed keeps the position it had, so a walk
 that continues after it recovers still yields its records). It is bound to the order, a hash
 of the filter and the time window fixed by the walk's first page; it holds no secret and no
-state on the server, so any replica sharing the key can continue the walk.
+state on the server, so any replica sharing the key can continue the walk. Each account may
+also leave a hint of where its provider's own paging stood (a DIDforSale page token and
+offset), which saves it a search on the next page.
 
 Wire form: base64url(`v1` | JSON payload) + "." + base64url(HMAC-SHA256 tag, 16 bytes).
 """
@@ -37,6 +39,7 @@ class Cursor:
     window: TimeWindow
     position: Boundary
     lagging: dict[str, Boundary | None] = field(default_factory=dict)
+    hints: dict[str, Any] = field(default_factory=dict)
 
     def position_of(self, provider: str) -> Boundary | None:
         """Where one account resumes: its own lagging place, else the edge's place."""
@@ -93,6 +96,7 @@ class CursorCodec:
             "w": [cursor.window.start.isoformat(), cursor.window.end.isoformat()],
             "k": _boundary_out(cursor.position),
             "l": {name: _boundary_out(b) for name, b in sorted(cursor.lagging.items())},
+            "h": dict(sorted(cursor.hints.items())),
         }
         body = VERSION.encode() + json.dumps(payload, separators=(",", ":")).encode()
         return f"{_b64encode(body)}.{_b64encode(self._tag(body))}"
@@ -119,6 +123,7 @@ class CursorCodec:
                 window=TimeWindow(_utc(payload["w"][0]), _utc(payload["w"][1])),
                 position=position,
                 lagging={str(k): _boundary_in(v) for k, v in payload["l"].items()},
+                hints={str(k): v for k, v in payload["h"].items()},
             )
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             raise BadCursor("The cursor is malformed.") from None

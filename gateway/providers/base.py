@@ -10,8 +10,9 @@ same-time ties in its native order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from gateway.paging.position import Boundary, is_after
 from gateway.records import (
@@ -23,7 +24,7 @@ from gateway.records import (
     TimeWindow,
 )
 
-__all__ = ["Boundary", "ProviderAdapter", "StreamQuery", "is_after"]
+__all__ = ["Boundary", "ProviderAdapter", "Stream", "StreamQuery", "is_after"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,28 @@ class StreamQuery:
     filter: RecordFilter
     after: Boundary | None
     limit: int
+    fields: frozenset[str] | None = None  # `SmsRecord` attributes the client reads; None: all
+    resume: Any = None  # the hint this account left in the cursor (see `Stream`)
+
+
+class Stream(list[SmsRecord]):
+    """What `ProviderAdapter.stream` found: its records in stream order, plus, for each, a
+    JSON-ready hint for resuming right after it.
+
+    The service puts the hint of each account's last record into the cursor and hands it back
+    as `StreamQuery.resume` on the next page, so an adapter can continue where its provider's
+    own paging stood (a DIDforSale page token and offset) instead of searching again. A hint
+    is only an economy: the boundary alone must always be enough, and an adapter ignores a
+    hint it cannot use.
+    """
+
+    def __init__(
+        self, records: Iterable[SmsRecord] = (), resume: Iterable[Any] | None = None
+    ) -> None:
+        super().__init__(records)
+        self.resume: list[Any] = [None] * len(self) if resume is None else list(resume)
+        if len(self.resume) != len(self):
+            raise ValueError("one resume hint per record")
 
 
 class ProviderAdapter(Protocol):
@@ -52,7 +75,7 @@ class ProviderAdapter(Protocol):
     @property
     def capabilities(self) -> frozenset[ProviderCapability]: ...
 
-    async def stream(self, query: StreamQuery) -> list[SmsRecord]:
+    async def stream(self, query: StreamQuery) -> Stream:
         """Up to `query.limit` matching records after `query.after`, in `query.order`.
 
         Fewer than `limit` means the stream is exhausted. Every returned record matches

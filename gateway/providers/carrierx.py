@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from gateway.cache import PageCache
 from gateway.config import CarrierXSettings
 from gateway.errors import (
     BadUserInput,
@@ -23,8 +24,14 @@ from gateway.errors import (
     ProviderForbidden,
 )
 from gateway.providers import values
-from gateway.providers.base import StreamQuery, is_after
-from gateway.providers.http import DEFAULT_RETRY, HttpReply, RetryPolicy, request_json
+from gateway.providers.base import Stream, StreamQuery, is_after
+from gateway.providers.http import (
+    DEFAULT_RETRY,
+    HttpReply,
+    RetryPolicy,
+    decode_json,
+    request_json,
+)
 from gateway.providers.span import query_span, wanted
 from gateway.records import (
     Direction,
@@ -56,11 +63,13 @@ class CarrierXAdapter:
         settings: CarrierXSettings,
         session: aiohttp.ClientSession,
         *,
+        cache: PageCache | None = None,
         retry_policy: RetryPolicy = DEFAULT_RETRY,
         concurrency: int = 8,
     ) -> None:
         self._settings = settings
         self._session = session
+        self._cache = cache or PageCache.disabled()
         self._retry = retry_policy
         self._records_url = settings.base + "/sms/message_drs"
         self._headers = {
@@ -81,17 +90,18 @@ class CarrierXAdapter:
     def capabilities(self) -> frozenset[ProviderCapability]:
         return _CAPABILITIES
 
-    async def stream(self, query: StreamQuery) -> list[SmsRecord]:
+    async def stream(self, query: StreamQuery) -> Stream:
         span = query_span(query, self.name)
         if span is None:
-            return []
+            return Stream()
         walk = _Walk(query, self.name, pushdown(query, span, self.name))
+        fields = included_fields(query)
         while not walk.done:
-            reply = await self._list(query.order, walk.ask, walk.clauses, walk.cursor)
+            reply = await self._list(query.order, walk.ask, walk.clauses, walk.cursor, fields)
             if reply.status == 400 and walk.resume_by_time():
                 continue
             walk.take(*self._read_list(reply))
-        return walk.found
+        return Stream(walk.found)
 
     async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:
         """One GET per distinct key, run concurrently (the API has no batch lookup)."""
@@ -113,6 +123,7 @@ class CarrierXAdapter:
             raise BadUserInput(f"{_label(self.name)} refused the user data{_reason(reply.body)}")
         if reply.status != 200:
             raise self._failure(reply, "update records")
+        await self._cache.invalidate(self.name)
         return map_item(reply.body, account=self.name)
 
     async def check(self) -> None:
@@ -121,23 +132,47 @@ class CarrierXAdapter:
         self._read_list(reply)
 
     async def _list(
-        self, order: Order, limit: int, clauses: list[str], cursor: str | None
+        self,
+        order: Order,
+        limit: int,
+        clauses: list[str],
+        cursor: str | None,
+        fields: tuple[str, ...] | None,
     ) -> HttpReply:
         params = {"order": f"date_insert {order.value}", "limit": str(limit)}
         if clauses:
             params["filter"] = " and ".join(clauses)
         if cursor is not None:
             params["after"] = cursor
-        return await self._call("GET", self._records_url, retry=True, params=params)
+        if fields is not None:
+            params["include_fields"] = ",".join(fields)
+        return await self._cached_get(self._records_url, params)
 
     async def _get(self, sid: str) -> SmsRecord | None:
         async with self._lookups:
-            reply = await self._call("GET", f"{self._records_url}/{sid}", retry=True)
+            reply = await self._cached_get(f"{self._records_url}/{sid}", {})
         if reply.status == 404:
             return None
         if reply.status != 200:
             raise self._failure(reply, "read records")
         return map_item(reply.body, account=self.name)
+
+    async def _cached_get(self, url: str, params: dict[str, str]) -> HttpReply:
+        """A read through the page cache; only successful replies are kept."""
+        fresh: list[HttpReply] = []
+
+        async def load() -> bytes | None:
+            reply = await self._call("GET", url, retry=True, params=params)
+            fresh.append(reply)
+            return reply.payload if reply.status == 200 else None
+
+        request = {"url": url, "params": params}
+        payload = await self._cache.fetch(self.name, self._settings.token, request, load)
+        if fresh:
+            return fresh[0]
+        if payload is None:
+            return await self._call("GET", url, retry=True, params=params)
+        return HttpReply(200, decode_json(payload), payload)
 
     async def _call(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
         return await request_json(
@@ -230,6 +265,55 @@ class _Walk:
         self._position = None
         self.ask = min(MAX_PAGE, self._query.limit - len(self.found))
         return True
+
+
+_SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "node_key": ("dr_sid",),
+    "provider_record_id": ("dr_sid",),
+    "provider": (),
+    "kind": (),
+    "direction": ("direction",),
+    "status": ("status",),
+    "raw_status": ("status",),
+    "type": ("type", "media_urls", "number_group_dst"),
+    "from_number": ("number_src",),
+    "to_number": ("number_dst",),
+    "group_recipients": ("number_group_dst",),
+    "body": ("message",),
+    "media_urls": ("media_urls",),
+    "segments": ("message_segments",),
+    "price": ("price",),
+    "created_at": ("date_insert",),
+    "sent_at": ("date_sent",),
+    "finished_at": ("date_stop",),
+    "updated_at": ("date_changed",),
+    "user_data": ("user_data",),
+    "mcc": ("mcc",),
+    "mnc": ("mnc",),
+    "carrier": ("provider",),
+}
+"""The CarrierX fields each `SmsRecord` attribute is read from (`raw` needs them all)."""
+
+
+def included_fields(query: StreamQuery) -> tuple[str, ...] | None:
+    """`include_fields` for what the client reads, what ordering needs (`dr_sid`,
+    `date_insert`) and what the gateway-side filter checks; None when all are needed."""
+    if query.fields is None or not query.fields <= _SOURCE_FIELDS.keys():
+        return None
+    needed = {"dr_sid", "date_insert"}
+    narrowing = query.filter
+    wanted_attributes = set(query.fields)
+    if narrowing.direction is not None:
+        wanted_attributes.add("direction")
+    if narrowing.statuses is not None:
+        wanted_attributes.add("status")
+    if narrowing.type is not None:
+        wanted_attributes.add("type")
+    if narrowing.number is not None:
+        wanted_attributes |= {"from_number", "to_number", "group_recipients"}
+    for attribute in wanted_attributes:
+        needed.update(_SOURCE_FIELDS[attribute])
+    return tuple(sorted(needed))
 
 
 def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import math
 import re
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -22,12 +24,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from cachetools import LRUCache
 
+from gateway.cache import PageCache
 from gateway.config import DidForSaleSettings
 from gateway.errors import MalformedRecordId, ProviderError, UnsupportedByProvider
 from gateway.providers import values
-from gateway.providers.base import Boundary, StreamQuery, is_after
-from gateway.providers.http import DEFAULT_RETRY, HttpReply, RetryPolicy, request_json
+from gateway.providers.base import Boundary, Stream, StreamQuery, is_after
+from gateway.providers.http import (
+    DEFAULT_RETRY,
+    HttpReply,
+    RetryPolicy,
+    decode_json,
+    request_json,
+)
 from gateway.providers.segments import count_segments
 from gateway.providers.span import query_span, wanted
 from gateway.providers.wallclock import floor_second, wall_range, wall_to_utc
@@ -49,6 +59,11 @@ _DATE_LENGTH = 19
 _SUCCESS_CODE = 100
 _BAD_CREDENTIALS_CODE = 101
 _FIRST_DESCENDING_WINDOW = timedelta(hours=1)
+_DESCENDING_TARGET_ROWS = 4750
+_MAX_WINDOW_GROWTH = 256
+_EMPTY_WINDOW_GROWTH = 8
+_MIN_WINDOW_SECONDS = 60
+_PAGES_READ = 64
 _SECOND = timedelta(seconds=1)
 _CHECK_WINDOW = timedelta(minutes=1)
 
@@ -75,11 +90,15 @@ class DidForSaleAdapter:
         settings: DidForSaleSettings,
         session: aiohttp.ClientSession,
         *,
+        cache: PageCache | None = None,
         retry_policy: RetryPolicy = DEFAULT_RETRY,
         concurrency: int = 4,
     ) -> None:
         self._settings = settings
         self._session = session
+        self._cache = cache or PageCache.disabled()
+        self._secret = f"{settings.api_key}:{settings.token}"
+        self._pages_read: LRUCache[bytes, CdrPage] = LRUCache(maxsize=_PAGES_READ)
         self._retry = retry_policy
         self._zone = ZoneInfo(settings.timezone)
         self._url = settings.base + "/" + settings.cdr_path.lstrip("/")
@@ -99,10 +118,10 @@ class DidForSaleAdapter:
     def capabilities(self) -> frozenset[ProviderCapability]:
         return frozenset({ProviderCapability.LIST_RECORDS})
 
-    async def stream(self, query: StreamQuery) -> list[SmsRecord]:
+    async def stream(self, query: StreamQuery) -> Stream:
         span = query_span(query, self.name)
         if span is None or query.filter.type is MessageType.MMS:
-            return []
+            return Stream()
         if query.order is Order.ASC:
             return await self._ascending(query, span)
         return await self._descending(query, span)
@@ -118,82 +137,150 @@ class DidForSaleAdapter:
         raise UnsupportedByProvider("DIDforSale cannot store user data on a record")
 
     async def check(self) -> None:
-        """Lists the last minute: authenticated, one call, usually empty."""
+        """Lists the last minute, past the cache: authenticated, one call, usually empty."""
         now = datetime.now(UTC)
         first, last = wall_range(now - _CHECK_WINDOW, now, self._zone)
-        await self.fetch_page(first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT), 0)
+        await self.fetch_page(
+            first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT), 0, cached=False
+        )
 
-    async def fetch_page(self, first: str, last: str, token: PageToken) -> CdrPage:
+    async def fetch_page(
+        self, first: str, last: str, token: PageToken, *, cached: bool = True
+    ) -> CdrPage:
         """One page of an inclusive wall-clock range; token 0 asks for the first page.
 
-        Every listing goes through here, so this is where a page cache keys on
-        (account, first, last, token).
+        The body always carries all three fields, 0 included: the contract's body has them,
+        and an API may refuse a body without one. Pages come from the page cache when it
+        has them, keyed by (account, credentials, range, token).
         """
         settings = self._settings
-        body: dict[str, Any] = {settings.start_date_field: first, settings.end_date_field: last}
-        if token != 0:
-            body[settings.last_record_number_field] = token
-        reply = await request_json(
-            self._session,
-            "POST",
-            self._url,
-            provider=self.name,
-            kind=KIND.value,
-            timeout=settings.timeout_seconds,
-            retry=True,
-            policy=self._retry,
-            json=body,
-            headers=self._headers,
-        )
-        return read_page(reply, account=self.name, zone=self._zone)
+        body: dict[str, Any] = {
+            settings.start_date_field: first,
+            settings.end_date_field: last,
+            settings.last_record_number_field: token,
+        }
+        fresh: list[CdrPage] = []
 
-    async def _ascending(self, query: StreamQuery, span: TimeWindow) -> list[SmsRecord]:
-        start = span.start if query.after is None else max(span.start, query.after.created_at)
-        if start >= span.end:
-            return []
-        resume = _AscendingResume(query.after, self.name)
+        async def load() -> bytes:
+            reply = await request_json(
+                self._session,
+                "POST",
+                self._url,
+                provider=self.name,
+                kind=KIND.value,
+                timeout=settings.timeout_seconds,
+                retry=True,
+                policy=self._retry,
+                json=body,
+                headers=self._headers,
+            )
+            fresh.append(read_page(reply, account=self.name, zone=self._zone))
+            return reply.payload
+
+        if not cached:
+            await load()
+            return fresh[0]
+        payload = await self._cache.fetch(self.name, self._secret, {"body": body}, load)
+        if fresh:
+            return fresh[0]
+        return self._parsed(payload or b"")
+
+    def _parsed(self, payload: bytes) -> CdrPage:
+        """A cached page as records; the same bytes are read once, since descending walks
+        list a whole window again for every GraphQL page."""
+        digest = hashlib.blake2b(payload, digest_size=16).digest()
+        page = self._pages_read.get(digest)
+        if page is None:
+            reply = HttpReply(200, decode_json(payload), payload)
+            page = self._pages_read[digest] = read_page(reply, account=self.name, zone=self._zone)
+        return page
+
+    async def _ascending(self, query: StreamQuery, span: TimeWindow) -> Stream:
+        """Follows the page tokens from the hint's page and offset, or else lists from the
+        boundary's second; the hint of each record names its page and the offset after it.
+
+        A provider may honour a page token only once or only for a while: when the hinted
+        token is refused, the boundary alone finds the place again."""
+        resume = _AscendingHint.parse(query.resume)
+        if resume is None:
+            return await self._ascending_from(query, span, None)
+        try:
+            return await self._ascending_from(query, span, resume)
+        except ProviderError:
+            if resume.token == 0:
+                raise
+        return await self._ascending_from(query, span, None)
+
+    async def _ascending_from(
+        self, query: StreamQuery, span: TimeWindow, resume: _AscendingHint | None
+    ) -> Stream:
+        gate: _AscendingResume | None = None
+        if resume is None:
+            start = span.start if query.after is None else max(span.start, query.after.created_at)
+            if start >= span.end:
+                return Stream()
+            first, last = (t.strftime(DATE_FORMAT) for t in wall_range(start, span.end, self._zone))
+            resume = _AscendingHint(first, last, 0, 0)
+            gate = _AscendingResume(query.after, self.name)
         found: list[SmsRecord] = []
-        async with aclosing(self._records(start, span.end)) as records:
-            async for record in records:
-                if resume.passes(record) and wanted(query, record):
+        hints: list[Any] = []
+        async with aclosing(self._pages(resume.first, resume.last, resume.token)) as pages:
+            async for token, page in pages:
+                skip = resume.offset if token == resume.token else 0
+                for index, record in enumerate(page.records[skip:], start=skip):
+                    if gate is not None and not gate.passes(record):
+                        continue
+                    if span.contains(record.created_at) and wanted(query, record):
+                        found.append(record)
+                        hints.append(_AscendingHint(resume.first, resume.last, token, index + 1))
+                        if len(found) == query.limit:
+                            return Stream(found, [hint.dump() for hint in hints])
+        return Stream(found, [hint.dump() for hint in hints])
+
+    async def _descending(self, query: StreamQuery, span: TimeWindow) -> Stream:
+        """Walks back through adjacent time windows, each listed whole (from the cache after
+        its first listing) and reversed; `docs/didforsale-descending.md` gives the sizing
+        and its call bound. Each record's hint names its window, so the next page lists the
+        same window again rather than searching for the boundary."""
+        window = _DescendingHint.parse(query.resume)
+        if window is None:
+            end = span.end
+            if query.after is not None:
+                end = min(end, floor_second(query.after.created_at) + _SECOND)
+            window = _DescendingHint(max(span.start, end - _FIRST_DESCENDING_WINDOW), end)
+        found: list[SmsRecord] = []
+        hints: list[Any] = []
+        while window.end > span.start:
+            start, end = max(window.start, span.start), min(window.end, span.end)
+            listed = [record async for record in self._records(start, end)]
+            for record in reversed(_after_descending(listed, query.after, self.name)):
+                if wanted(query, record):
                     found.append(record)
+                    hints.append(window.dump())
                     if len(found) == query.limit:
-                        break
-        return found
-
-    async def _descending(self, query: StreamQuery, span: TimeWindow) -> list[SmsRecord]:
-        """Walks back in adjacent windows of doubling length, each listed whole and reversed."""
-        end = span.end
-        if query.after is not None:
-            end = min(end, floor_second(query.after.created_at) + _SECOND)
-        found: list[SmsRecord] = []
-        size = _FIRST_DESCENDING_WINDOW
-        while end > span.start and len(found) < query.limit:
-            start = max(span.start, end - size)
-            window = [record async for record in self._records(start, end)]
-            window = _after_descending(window, query.after, self.name)
-            found.extend(record for record in reversed(window) if wanted(query, record))
-            end, size = start, size * 2
-        return found[: query.limit]
+                        return Stream(found, hints)
+            window = window.before(len(listed))
+        return Stream(found, hints)
 
     async def _records(self, start: datetime, end: datetime) -> AsyncIterator[SmsRecord]:
         """Records created in `[start, end)`, in the provider's listing order."""
         first, last = wall_range(start, end, self._zone)
         async with aclosing(
-            self._listing(first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT))
-        ) as listing:
-            async for record in listing:
-                if start <= record.created_at < end:
-                    yield record
+            self._pages(first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT), 0)
+        ) as pages:
+            async for _, page in pages:
+                for record in page.records:
+                    if start <= record.created_at < end:
+                        yield record
 
-    async def _listing(self, first: str, last: str) -> AsyncIterator[SmsRecord]:
-        """Every row of an inclusive wall-clock range, following the page token to the end."""
-        token: PageToken = 0
+    async def _pages(
+        self, first: str, last: str, token: PageToken
+    ) -> AsyncIterator[tuple[PageToken, CdrPage]]:
+        """The pages of an inclusive wall-clock range from `token` on, each with its token."""
         seen: set[PageToken] = set()
         while True:
             page = await self.fetch_page(first, last, token)
-            for record in page.records:
-                yield record
+            yield token, page
             if page.is_last:
                 return
             if page.next_token in seen:
@@ -203,7 +290,66 @@ class DidForSaleAdapter:
 
     async def _one_second(self, date: str) -> list[SmsRecord]:
         async with self._lookups:
-            return [record async for record in self._listing(date, date)]
+            return [
+                record async for _, page in self._pages(date, date, 0) for record in page.records
+            ]
+
+
+@dataclass(frozen=True, slots=True)
+class _AscendingHint:
+    """Where an ascending listing resumes: its range, a page token and an offset in it."""
+
+    first: str
+    last: str
+    token: PageToken
+    offset: int
+
+    def dump(self) -> dict[str, Any]:
+        return {"o": "asc", "r": [self.first, self.last], "t": self.token, "i": self.offset}
+
+    @classmethod
+    def parse(cls, hint: Any) -> _AscendingHint | None:
+        try:
+            if hint["o"] != "asc":
+                return None
+            first, last = hint["r"]
+            token, offset = hint["t"], hint["i"]
+        except (TypeError, KeyError, ValueError):
+            return None
+        if not (parse_wall(first) and parse_wall(last) and _is_token(token)):
+            return None
+        return cls(first, last, token, offset) if isinstance(offset, int) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _DescendingHint:
+    """A time window `[start, end)` of a descending walk, in whole UTC seconds."""
+
+    start: datetime
+    end: datetime
+
+    def dump(self) -> dict[str, Any]:
+        return {"o": "desc", "w": [int(self.start.timestamp()), int(self.end.timestamp())]}
+
+    @classmethod
+    def parse(cls, hint: Any) -> _DescendingHint | None:
+        try:
+            if hint["o"] != "desc":
+                return None
+            start, end = (datetime.fromtimestamp(int(t), UTC) for t in hint["w"])
+        except (TypeError, KeyError, ValueError, OverflowError, OSError):
+            return None
+        return cls(start, end) if start < end else None
+
+    def before(self, rows: int) -> _DescendingHint:
+        """The adjacent older window, sized from this one's density (see the docs)."""
+        length = (self.end - self.start).total_seconds()
+        if rows == 0:
+            seconds = length * _EMPTY_WINDOW_GROWTH
+        else:
+            seconds = min(_DESCENDING_TARGET_ROWS * length / rows, length * _MAX_WINDOW_GROWTH)
+        seconds = max(_MIN_WINDOW_SECONDS, math.ceil(seconds))
+        return _DescendingHint(self.start - timedelta(seconds=seconds), self.start)
 
 
 class _AscendingResume:

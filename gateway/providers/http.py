@@ -46,10 +46,12 @@ DEFAULT_RETRY = RetryPolicy()
 
 
 class HttpReply(NamedTuple):
-    """Status and decoded JSON body (None when an error reply carries no readable JSON)."""
+    """Status, decoded JSON body (None when an error reply carries no readable JSON), and the
+    bytes as received, which the page cache keeps."""
 
     status: int
     body: Any
+    payload: bytes = b""
 
 
 class _Transient(Exception):
@@ -160,7 +162,7 @@ async def _attempt(
         if status < 300:
             raise ProviderError(provider, f"{label} sent a reply that is not JSON") from None
         body = None
-    return HttpReply(status, body)
+    return HttpReply(status, body, payload)
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:

@@ -15,6 +15,7 @@ from gateway.service import PageRequest
 
 from .context import GatewayContext, PartialError
 from .ids import decode_record_id
+from .selection import selected_record_fields
 from .types import (
     Provider,
     ProviderStatus,
@@ -133,6 +134,7 @@ class Query:
                 before=before,
                 filter=to_record_filter(filter),
                 order=records.Order(order_by.value),
+                fields=selected_record_fields(info),
             )
         )
         path = tuple(info.path.as_list())

@@ -4,7 +4,8 @@ Tests use them to check how many upstream calls the gateway makes and how it cop
 provider that throttles, fails or stalls. Everything lives under `/_simulator/`, needs no
 credentials, and is neither counted nor faulted:
 
-- `GET /_simulator/stats` → `{"requests": N}`, the provider API requests received so far.
+- `GET /_simulator/stats` → `{"requests": N, "recent": [...]}`: the provider API requests
+  received so far, and the latest 1000 of them (method, path, query, JSON body).
 - `POST /_simulator/faults` with `{"status": 429, "retry_after": 2, "delay": 0, "times": 1,
   "body": {...}}` (every key optional; `status: null` with a `delay` makes a slow reply)
   queues `times` faults; each answers one API request.
@@ -16,21 +17,24 @@ In-process tests can use the `STATS` and `FAULTS` app keys instead.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 CONTROL_PREFIX = "/_simulator/"
+RECENT = 1000
 
 
 @dataclass(slots=True)
 class Stats:
-    """Provider API requests received, whatever their outcome."""
+    """Provider API requests received, whatever their outcome, and the latest of them."""
 
     requests: int = 0
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,16 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def _control_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
-    request.app[STATS].requests += 1
+    stats = request.app[STATS]
+    stats.requests += 1
+    stats.recent.append(
+        {
+            "method": request.method,
+            "path": request.path,
+            "query": dict(request.query),
+            "body": await _json_or_text(request),
+        }
+    )
     fault = request.app[FAULTS].take()
     if fault is None:
         return await handler(request)
@@ -90,8 +103,20 @@ async def _control_middleware(request: web.Request, handler: Handler) -> web.Str
     return web.json_response(body, status=fault.status, headers=headers)
 
 
+async def _json_or_text(request: web.Request) -> Any:
+    """The request body for the log; a body that is not JSON is kept as text."""
+    if not request.can_read_body:
+        return None
+    text = await request.text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 async def _stats(request: web.Request) -> web.Response:
-    return web.json_response({"requests": request.app[STATS].requests})
+    stats = request.app[STATS]
+    return web.json_response({"requests": stats.requests, "recent": list(stats.recent)})
 
 
 async def _add_faults(request: web.Request) -> web.Response:

@@ -67,6 +67,7 @@ async def deploy(
     cx_counts: tuple[int, int] = (600, 150),
     now: datetime | None = None,
     extra_providers: list[dict[str, Any]] | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> Deployment:
     """DIDforSale `dfs` (Chicago time), CarrierX `cx-a` and `cx-b` (two simulators)."""
     now = now or datetime.now(UTC)
@@ -106,6 +107,7 @@ async def deploy(
         {
             "server": {"default_page_size": 20, "max_page_size": 100},
             "security": {"cursor_secret": SECRET},
+            "cache": cache or {},
             "providers": providers,
         },
         environ={},

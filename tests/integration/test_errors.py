@@ -27,7 +27,7 @@ def closed_port() -> int:
 
 @pytest.fixture(scope="module")
 async def small() -> Deployment:
-    deployed = await deploy(dfs_count=120, cx_counts=(90, 40))
+    deployed = await deploy(dfs_count=120, cx_counts=(90, 40), cache={"ttl_seconds": 0})
     yield deployed
     await deployed.close()
 

@@ -58,7 +58,7 @@ async def call(session, script, *, retry=True, timeout=2.0, method="GET"):
 
 
 async def test_json_numbers_arrive_as_decimal(session):
-    status, body = await call(session, Script(ok()))
+    status, body, _ = await call(session, Script(ok()))
     assert status == 200
     assert body == {"price": Decimal("0.015"), "n": 3}
     assert isinstance(body["price"], Decimal)
@@ -102,12 +102,14 @@ async def test_rate_limiting_that_persists(session):
 
 async def test_client_errors_are_returned_for_the_adapter_to_read(session):
     script = Script(failing(404))
-    assert await call(session, script) == (404, {"message": "nope"})
+    reply = await call(session, script)
+    assert (reply.status, reply.body) == (404, {"message": "nope"})
     assert script.calls == 1
 
 
 async def test_an_error_body_that_is_not_json_is_dropped(session):
-    assert await call(session, Script((403, "<html>", {}, 0))) == (403, None)
+    reply = await call(session, Script((403, "<html>", {}, 0)))
+    assert (reply.status, reply.body) == (403, None)
 
 
 async def test_a_success_body_that_is_not_json(session):

@@ -62,7 +62,7 @@ async def test_run_simulator_prints_its_url_and_stops_on_ctrl_c(http, kind, path
         assert url.startswith("http://127.0.0.1:") and url.endswith(path)
         assert "demo-token" in line
         async with http.get(str(URL(url).origin()) + "/_simulator/stats") as response:
-            assert await response.json() == {"requests": 0}
+            assert (await response.json())["requests"] == 0
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 30) == 0
     finally:

@@ -1,0 +1,162 @@
+"""The upstream page cache: provider replies kept for a short TTL, shared by replicas via Redis.
+
+One DIDforSale page holds 500 rows and serves many GraphQL pages; a walk that continues on
+another replica finds the same pages in Redis. Keys are digests of (account, the account's
+credentials, the request), so no credential is ever stored in clear. Every account has a
+generation number inside its keys: a write to one of its records bumps it, which drops every
+cached page of that account at once, on every replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+import redis.asyncio as redis
+from cachetools import TTLCache
+
+from gateway.config import CacheSettings
+
+MEMORY_BYTES = 256 * 1024 * 1024
+_PREFIX = "sms-gateway:v1"
+
+
+class CacheBackend(Protocol):
+    """Where cached pages live: this process, or a Redis shared by every replica."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes) -> None: ...
+
+    async def counter(self, key: str) -> int: ...
+
+    async def increment(self, key: str) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryBackend:
+    """A size-bounded in-process TTL cache (cachetools)."""
+
+    def __init__(self, ttl_seconds: float, max_bytes: int = MEMORY_BYTES) -> None:
+        self._pages: TTLCache[str, bytes] = TTLCache(
+            maxsize=max_bytes, ttl=ttl_seconds, getsizeof=len
+        )
+        self._counters: dict[str, int] = {}
+
+    async def get(self, key: str) -> bytes | None:
+        return self._pages.get(key)
+
+    async def set(self, key: str, value: bytes) -> None:
+        if len(value) <= self._pages.maxsize:
+            self._pages[key] = value
+
+    async def counter(self, key: str) -> int:
+        return self._counters.get(key, 0)
+
+    async def increment(self, key: str) -> int:
+        self._counters[key] = self._counters.get(key, 0) + 1
+        return self._counters[key]
+
+    async def close(self) -> None:
+        self._pages.clear()
+
+
+class RedisBackend:
+    """Redis, so that every replica reads the pages any replica fetched."""
+
+    def __init__(self, url: str, ttl_seconds: float) -> None:
+        self._redis = redis.Redis.from_url(url)
+        self._ttl_ms = max(1, int(ttl_seconds * 1000))
+
+    async def get(self, key: str) -> bytes | None:
+        return await self._redis.get(key)
+
+    async def set(self, key: str, value: bytes) -> None:
+        await self._redis.set(key, value, px=self._ttl_ms)
+
+    async def counter(self, key: str) -> int:
+        value = await self._redis.get(key)
+        return int(value) if value is not None else 0
+
+    async def increment(self, key: str) -> int:
+        return int(await self._redis.incr(key))
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class PageCache:
+    """Provider replies by (account, request); concurrent misses of one key load once."""
+
+    def __init__(self, backend: CacheBackend, *, enabled: bool = True) -> None:
+        self._backend = backend
+        self._enabled = enabled
+        self._loading: dict[str, asyncio.Future[bytes | None]] = {}
+
+    @classmethod
+    def disabled(cls) -> PageCache:
+        """A cache that keeps nothing: every fetch loads."""
+        return cls(MemoryBackend(1), enabled=False)
+
+    async def fetch(
+        self,
+        account: str,
+        secret: str,
+        request: Mapping[str, Any],
+        load: Callable[[], Awaitable[bytes | None]],
+    ) -> bytes | None:
+        """The cached reply, else `load()`'s; a None from `load` (a failure) is not kept."""
+        if not self._enabled:
+            return await load()
+        key = await self._key(account, secret, request)
+        cached = await self._backend.get(key)
+        if cached is not None:
+            return cached
+        pending = self._loading.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            value = await load()
+            if value is not None:
+                await self._backend.set(key, value)
+            future.set_result(value)
+            return value
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            del self._loading[key]
+
+    async def invalidate(self, account: str) -> None:
+        """Drops every cached page of an account, on every replica sharing the backend."""
+        await self._backend.increment(self._generation_key(account))
+
+    async def close(self) -> None:
+        await self._backend.close()
+
+    async def _key(self, account: str, secret: str, request: Mapping[str, Any]) -> str:
+        generation = await self._backend.counter(self._generation_key(account))
+        material = json.dumps([account, secret, request], sort_keys=True, default=str)
+        digest = hashlib.sha256(material.encode()).hexdigest()
+        return f"{_PREFIX}:page:{digest}:{generation}"
+
+    @staticmethod
+    def _generation_key(account: str) -> str:
+        digest = hashlib.sha256(account.encode()).hexdigest()[:32]
+        return f"{_PREFIX}:generation:{digest}"
+
+
+def make_cache(settings: CacheSettings) -> PageCache:
+    """The backend chosen in `[cache]`; a TTL of 0 turns caching off."""
+    if settings.backend == "redis":
+        backend: CacheBackend = RedisBackend(settings.redis_url, settings.ttl_seconds)
+    else:
+        backend = MemoryBackend(max(settings.ttl_seconds, 0.001))
+    return PageCache(backend, enabled=settings.ttl_seconds > 0)

@@ -1,0 +1,119 @@
+"""The page cache over both backends: hits, TTL, invalidation, single flight, no secrets."""
+
+import asyncio
+
+import pytest
+import redis.asyncio as redis
+
+from gateway.cache import MemoryBackend, PageCache, RedisBackend
+from gateway.config import CacheSettings
+
+SECRET = "tok-very-secret-123"
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def make(request):
+    made = []
+
+    def factory(ttl: float = 30) -> PageCache:
+        if request.param == "redis":
+            backend = RedisBackend(request.getfixturevalue("redis_url"), ttl)
+        else:
+            backend = MemoryBackend(ttl)
+        cache = PageCache(backend)
+        made.append(cache)
+        return cache
+
+    yield factory
+    for cache in made:
+        await cache.close()
+
+
+class Loader:
+    def __init__(self, value: bytes | None = b"page") -> None:
+        self.calls = 0
+        self.value = value
+
+    async def __call__(self) -> bytes | None:
+        self.calls += 1
+        await asyncio.sleep(0.01)
+        return self.value
+
+
+async def test_a_page_is_loaded_once_then_served_from_the_cache(make):
+    cache, load = make(), Loader()
+    request = {
+        "range": ["2026-11-01 00:00:00", "2026-11-02 00:00:00"],
+        "token": 0,
+        "case": id(load),
+    }
+    assert await cache.fetch("dfs", SECRET, request, load) == b"page"
+    assert await cache.fetch("dfs", SECRET, request, load) == b"page"
+    assert load.calls == 1
+    assert await cache.fetch("dfs", SECRET, {**request, "token": 7}, load) == b"page"
+    assert await cache.fetch("other", SECRET, request, load) == b"page"
+    assert load.calls == 3
+
+
+async def test_failures_are_not_cached(make):
+    cache, load = make(), Loader(None)
+    request = {"case": id(load)}
+    assert await cache.fetch("cx", SECRET, request, load) is None
+    assert await cache.fetch("cx", SECRET, request, load) is None
+    assert load.calls == 2
+
+
+async def test_invalidation_drops_the_accounts_pages_only(make):
+    cache, load = make(), Loader()
+    mine, theirs = {"case": id(load), "n": 1}, {"case": id(load), "n": 2}
+    await cache.fetch("cx-a", SECRET, mine, load)
+    await cache.fetch("cx-b", SECRET, theirs, load)
+    await cache.invalidate("cx-a")
+    await cache.fetch("cx-a", SECRET, mine, load)
+    await cache.fetch("cx-b", SECRET, theirs, load)
+    assert load.calls == 3
+
+
+async def test_pages_expire_after_the_ttl(make):
+    cache, load = make(ttl=0.2), Loader()
+    request = {"case": id(load)}
+    await cache.fetch("cx", SECRET, request, load)
+    await asyncio.sleep(0.35)
+    await cache.fetch("cx", SECRET, request, load)
+    assert load.calls == 2
+
+
+async def test_concurrent_misses_load_once(make):
+    cache, load = make(), Loader()
+    request = {"case": id(load)}
+    results = await asyncio.gather(*(cache.fetch("cx", SECRET, request, load) for _ in range(5)))
+    assert results == [b"page"] * 5
+    assert load.calls == 1
+
+
+async def test_two_replicas_share_pages_and_invalidations_through_redis(redis_url):
+    first, second = PageCache(RedisBackend(redis_url, 30)), PageCache(RedisBackend(redis_url, 30))
+    load = Loader()
+    request = {"case": "shared", "id": id(load)}
+    try:
+        await first.fetch("cx", SECRET, request, load)
+        await second.fetch("cx", SECRET, request, load)
+        assert load.calls == 1
+        await second.invalidate("cx")
+        await first.fetch("cx", SECRET, request, load)
+        assert load.calls == 2
+        keys = await redis.Redis.from_url(redis_url).keys("*")
+        assert keys
+        assert all(SECRET.encode() not in key for key in keys)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_ttl_zero_turns_the_cache_off():
+    from gateway.cache import make_cache
+
+    cache, load = make_cache(CacheSettings(ttl_seconds=0)), Loader()
+    await cache.fetch("cx", SECRET, {}, load)
+    await cache.fetch("cx", SECRET, {}, load)
+    assert load.calls == 2
