@@ -94,14 +94,99 @@ class CarrierXAdapter:
         span = query_span(query, self.name)
         if span is None:
             return Stream()
-        walk = _Walk(query, self.name, pushdown(query, span, self.name))
+        clauses = pushdown(query, span, self.name)
+        if query.order is Order.DESC:
+            found = await self._descending(query, clauses)
+        else:
+            found = await self._ascending(query, clauses)
+        hints = [{"o": query.order.value, "s": record.provider_record_id} for record in found]
+        return Stream(found, hints)
+
+    async def _ascending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
+        """`order=date_insert asc` pages, continued with `after=<dr_sid>`."""
+        walk = _Walk(query, self.name, clauses)
         fields = included_fields(query)
         while not walk.done:
-            reply = await self._list(query.order, walk.ask, walk.clauses, walk.cursor, fields)
+            reply = await self._list(query.order, walk.ask, walk.clauses, fields, after=walk.cursor)
             if reply.status == 400 and walk.resume_by_time():
                 continue
             walk.take(*self._read_list(reply))
-        return Stream(walk.found)
+        return walk.found
+
+    async def _descending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
+        """Newest first, as the exact reverse of the ascending order, ties included.
+
+        The contract leaves open how `order=date_insert desc` lists records of the same
+        millisecond, so descending pages are read ascending with `before=<dr_sid>` (the
+        records nearest before it) and reversed. The sid is this account's record at the
+        boundary, or the hint of its last record; without either (a walk's first page), one
+        descending listing finds the newest records and same-millisecond runs in it are read
+        again ascending.
+        """
+        boundary = query.after
+        anchor = _anchor(query, self.name)
+        fields = included_fields(query)
+        found: list[SmsRecord] = []
+        ask = min(MAX_PAGE, query.limit)
+        while len(found) < query.limit:
+            if anchor is None:
+                ask = min(MAX_PAGE, query.limit + 1)
+                newest, anchor, more = await self._newest(query, clauses, ask)
+                found.extend(newest)
+                if not more:
+                    break
+                need = query.limit - len(found)
+                ask = min(MAX_PAGE, max(need, 2 * ask))
+                continue
+            reply = await self._list(Order.ASC, ask, clauses, fields, before=anchor)
+            if reply.status == 400 and not found:
+                if boundary is not None and boundary.provider == self.name:
+                    clauses = [*clauses, time_clause("lt", boundary.created_at)]
+                anchor = None
+                continue
+            items, more = self._read_list(reply)
+            kept = [record for record in reversed(items) if wanted(query, record)]
+            found.extend(kept)
+            if not more or len(items) < ask:
+                break
+            anchor = items[0].provider_record_id
+            need = query.limit - len(found)
+            ask = min(MAX_PAGE, max(need, 2 * ask) if len(kept) < len(items) else need)
+        return found[: query.limit]
+
+    async def _newest(
+        self, query: StreamQuery, clauses: list[str], ask: int
+    ) -> tuple[list[SmsRecord], str | None, bool]:
+        """The newest matching records by one descending listing (asking one more than
+        needed, to see whether a same-millisecond run is cut), runs reordered
+        ascending-then-reversed. Returns them, the sid to continue before, and whether older
+        records may follow."""
+        fields = included_fields(query)
+        items, more = self._read_list(await self._list(Order.DESC, ask, clauses, fields))
+        full = len(items) == ask
+        needed = items[: ask - 1] if full else items
+        ordered: list[SmsRecord] = []
+        runs = _runs(needed)
+        for index, run in enumerate(runs):
+            cut = index == len(runs) - 1 and full and items[-1].created_at == run[0].created_at
+            if len(run) > 1 or cut:
+                ordered.extend(
+                    reversed(await self._run_ascending(run[0].created_at, clauses, fields))
+                )
+            else:
+                ordered.extend(run)
+        if not ordered:
+            return [], None, False
+        kept = [record for record in ordered if wanted(query, record)]
+        return kept, ordered[-1].provider_record_id, more or full
+
+    async def _run_ascending(
+        self, moment: datetime, clauses: list[str], fields: tuple[str, ...] | None
+    ) -> list[SmsRecord]:
+        """Every record of one millisecond, in the API's ascending order."""
+        same = [*clauses, time_clause("eq", moment)]
+        items, _ = self._read_list(await self._list(Order.ASC, MAX_PAGE, same, fields))
+        return items
 
     async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:
         """One GET per distinct key, run concurrently (the API has no batch lookup)."""
@@ -136,14 +221,18 @@ class CarrierXAdapter:
         order: Order,
         limit: int,
         clauses: list[str],
-        cursor: str | None,
         fields: tuple[str, ...] | None,
+        *,
+        after: str | None = None,
+        before: str | None = None,
     ) -> HttpReply:
         params = {"order": f"date_insert {order.value}", "limit": str(limit)}
         if clauses:
             params["filter"] = " and ".join(clauses)
-        if cursor is not None:
-            params["after"] = cursor
+        if after is not None:
+            params["after"] = after
+        if before is not None:
+            params["before"] = before
         if fields is not None:
             params["include_fields"] = ",".join(fields)
         return await self._cached_get(self._records_url, params)
@@ -314,6 +403,32 @@ def included_fields(query: StreamQuery) -> tuple[str, ...] | None:
     for attribute in wanted_attributes:
         needed.update(_SOURCE_FIELDS[attribute])
     return tuple(sorted(needed))
+
+
+def _anchor(query: StreamQuery, account: str) -> str | None:
+    """The sid a descending page continues before: this account's record at the boundary,
+    else the hint of its last record (the boundary then belongs to another account, and
+    this account has nothing between that record and the boundary)."""
+    boundary = query.after
+    if boundary is not None and boundary.provider == account:
+        return boundary.record_id
+    hint = query.resume
+    if isinstance(hint, dict) and hint.get("o") == Order.DESC.value:
+        sid = hint.get("s")
+        if isinstance(sid, str) and _SID.fullmatch(sid):
+            return sid
+    return None
+
+
+def _runs(records: list[SmsRecord]) -> list[list[SmsRecord]]:
+    """Consecutive records of the same instant, grouped."""
+    runs: list[list[SmsRecord]] = []
+    for record in records:
+        if runs and runs[-1][0].created_at == record.created_at:
+            runs[-1].append(record)
+        else:
+            runs.append([record])
+    return runs
 
 
 def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:

@@ -59,8 +59,9 @@ _DATE_LENGTH = 19
 _SUCCESS_CODE = 100
 _BAD_CREDENTIALS_CODE = 101
 _FIRST_DESCENDING_WINDOW = timedelta(hours=1)
-_DESCENDING_TARGET_ROWS = 4750
-_MAX_WINDOW_GROWTH = 256
+_DESCENDING_TARGET_ROWS = 9500
+_MAX_WINDOW_GROWTH = 1024
+_TICK = timedelta(microseconds=1)
 _EMPTY_WINDOW_GROWTH = 8
 _MIN_WINDOW_SECONDS = 60
 _PAGES_READ = 64
@@ -244,10 +245,10 @@ class DidForSaleAdapter:
         same window again rather than searching for the boundary."""
         window = _DescendingHint.parse(query.resume)
         if window is None:
-            end = span.end
+            end = floor_second(span.end - _TICK) + _SECOND
             if query.after is not None:
                 end = min(end, floor_second(query.after.created_at) + _SECOND)
-            window = _DescendingHint(max(span.start, end - _FIRST_DESCENDING_WINDOW), end)
+            window = _DescendingHint(end - _FIRST_DESCENDING_WINDOW, end)
         found: list[SmsRecord] = []
         hints: list[Any] = []
         while window.end > span.start:
@@ -259,7 +260,7 @@ class DidForSaleAdapter:
                     hints.append(window.dump())
                     if len(found) == query.limit:
                         return Stream(found, hints)
-            window = window.before(len(listed))
+            window = window.before(len(listed), span.start)
         return Stream(found, hints)
 
     async def _records(self, start: datetime, end: datetime) -> AsyncIterator[SmsRecord]:
@@ -341,14 +342,18 @@ class _DescendingHint:
             return None
         return cls(start, end) if start < end else None
 
-    def before(self, rows: int) -> _DescendingHint:
-        """The adjacent older window, sized from this one's density (see the docs)."""
+    def before(self, rows: int, floor: datetime) -> _DescendingHint:
+        """The adjacent older window, sized from this one's density (see the docs); a
+        remainder down to `floor` smaller than half a window joins it, saving a call."""
         length = (self.end - self.start).total_seconds()
         if rows == 0:
             seconds = length * _EMPTY_WINDOW_GROWTH
         else:
             seconds = min(_DESCENDING_TARGET_ROWS * length / rows, length * _MAX_WINDOW_GROWTH)
         seconds = max(_MIN_WINDOW_SECONDS, math.ceil(seconds))
+        remaining = (self.start - floor_second(floor)).total_seconds()
+        if remaining - seconds < seconds / 2:
+            seconds = max(math.ceil(remaining), 1)
         return _DescendingHint(self.start - timedelta(seconds=seconds), self.start)
 
 
