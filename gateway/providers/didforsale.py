@@ -181,7 +181,8 @@ class DidForSaleAdapter:
         if not cached:
             await load()
             return fresh[0]
-        payload = await self._cache.fetch(self.name, self._secret, {"body": body}, load)
+        request = {"url": self._url, "body": body}
+        payload = await self._cache.fetch(self.name, self._secret, request, load)
         if fresh:
             return fresh[0]
         return self._parsed(payload or b"")

@@ -39,17 +39,24 @@ async def start(app: web.Application) -> tuple[web.AppRunner, str]:
 class Deployment:
     """Simulators, their datasets, and a gateway over them."""
 
-    gateway_url: str
+    gateway_urls: list[str]
     dfs_rows: list[DidForSaleRow]
     cx_records: dict[str, list[dict[str, Any]]]
     upstream_urls: dict[str, str]
     runners: list[web.AppRunner] = field(default_factory=list)
     http: aiohttp.ClientSession | None = None
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    @property
+    def gateway_url(self) -> str:
+        return self.gateway_urls[0]
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, replica: int = 0
+    ) -> dict[str, Any]:
         assert self.http is not None
         async with self.http.post(
-            f"{self.gateway_url}/graphql", json={"query": query, "variables": variables or {}}
+            f"{self.gateway_urls[replica]}/graphql",
+            json={"query": query, "variables": variables or {}},
         ) as response:
             assert response.status == 200, await response.text()
             return await response.json()
@@ -68,8 +75,10 @@ async def deploy(
     now: datetime | None = None,
     extra_providers: list[dict[str, Any]] | None = None,
     cache: dict[str, Any] | None = None,
+    replicas: int = 1,
 ) -> Deployment:
-    """DIDforSale `dfs` (Chicago time), CarrierX `cx-a` and `cx-b` (two simulators)."""
+    """DIDforSale `dfs` (Chicago time), CarrierX `cx-a` and `cx-b` (two simulators), and
+    `replicas` gateways sharing one config."""
     now = now or datetime.now(UTC)
     runners: list[web.AppRunner] = []
     dfs_rows = generate_didforsale_rows(dfs_count, seed=11, timezone=DFS_ZONE, now=now, days=29)
@@ -112,9 +121,12 @@ async def deploy(
         },
         environ={},
     )
-    runner, gateway_url = await start(await create_app(settings))
-    runners.append(runner)
-    deployment = Deployment(gateway_url, dfs_rows, cx_records, upstream, runners)
+    gateway_urls = []
+    for _ in range(replicas):
+        runner, gateway_url = await start(await create_app(settings))
+        runners.append(runner)
+        gateway_urls.append(gateway_url)
+    deployment = Deployment(gateway_urls, dfs_rows, cx_records, upstream, runners)
     deployment.http = aiohttp.ClientSession()
     return deployment
 

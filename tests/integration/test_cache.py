@@ -1,0 +1,134 @@
+"""The page cache seen from outside: replicas sharing Redis, writes visible at once, and
+what each adapter asks its provider for."""
+
+import math
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from .harness import DFS_ZONE, Deployment, deploy, dfs_instant
+from .test_upstream_calls import stats
+
+DFS_ROWS = 1800
+
+
+@pytest.fixture
+async def replicas(redis_url) -> Deployment:
+    deployed = await deploy(
+        dfs_count=DFS_ROWS,
+        cx_counts=(300, 60),
+        cache={"backend": "redis", "redis_url": redis_url, "ttl_seconds": 600},
+        replicas=2,
+    )
+    yield deployed
+    await deployed.close()
+
+
+PAGE = """
+query Page($after: String) {
+  smsRecords(first: 25, after: $after, orderBy: CREATED_AT_ASC) {
+    edges { node { id provider { name } userData } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_a_walk_alternating_replicas_shares_cursors_and_cached_pages(replicas):
+    seen, after, page = [], None, 0
+    while True:
+        result = await replicas.gql(PAGE, {"after": after}, replica=page % 2)
+        assert "errors" not in result, result
+        connection = result["data"]["smsRecords"]
+        seen += [edge["node"]["id"] for edge in connection["edges"]]
+        page += 1
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == DFS_ROWS + 300 + 60
+    assert (await stats(replicas, "dfs"))["requests"] <= math.ceil(DFS_ROWS / 500) + 2
+
+
+FIXED = """
+query Fixed($since: DateTime!) {
+  smsRecords(first: 25, filter: {createdAfter: $since, createdBefore: "2100-01-01T00:00:00Z"}) {
+    edges { node { id provider { name } userData } }
+  }
+}
+"""
+
+
+async def test_a_change_on_one_replica_is_read_on_the_other_through_the_cache(replicas):
+    since = {"since": "2000-01-01T00:00:00Z"}
+    first = await replicas.gql(FIXED, since, replica=1)
+    target = next(
+        e["node"]
+        for e in first["data"]["smsRecords"]["edges"]
+        if e["node"]["provider"]["name"] == "cx-a"
+    )
+    cached = (await stats(replicas, "cx-a"))["requests"]
+    assert (await replicas.gql(FIXED, since, replica=0)) == first
+    assert (await stats(replicas, "cx-a"))["requests"] == cached
+
+    mutation = """
+    mutation($id: ID!) { updateSmsRecordUserData(input: {id: $id, userData: "seen on A"}) {
+      errors { code } } }
+    """
+    changed = await replicas.gql(mutation, {"id": target["id"]}, replica=0)
+    assert changed["data"]["updateSmsRecordUserData"]["errors"] == []
+    again = await replicas.gql(FIXED, since, replica=1)
+    node = next(
+        e["node"] for e in again["data"]["smsRecords"]["edges"] if e["node"]["id"] == target["id"]
+    )
+    assert node["userData"] == "seen on A"
+
+
+async def test_carrierx_is_asked_only_for_the_fields_the_query_reads():
+    deployed = await deploy(dfs_count=50, cx_counts=(80, 20))
+    try:
+        await deployed.gql(
+            '{ smsRecords(first: 5, filter: {number: "+15550001111"}) '
+            "{ nodes { from createdAt } } }"
+        )
+        await deployed.gql("{ smsRecords(first: 5) { nodes { id raw } } }")
+        asked = [
+            r["query"].get("include_fields")
+            for r in (await stats(deployed, "cx-a"))["recent"]
+            if r["path"].endswith("message_drs")
+        ]
+        narrow = set(asked[0].split(","))
+        assert narrow == {"dr_sid", "date_insert", "number_src", "number_dst", "number_group_dst"}
+        assert asked[-1] is None
+    finally:
+        await deployed.close()
+
+
+async def test_didforsale_is_asked_only_for_the_filter_s_time_range():
+    deployed = await deploy(dfs_count=300, cx_counts=(10, 10))
+    try:
+        middle = dfs_instant(deployed.dfs_rows[150]).replace(minute=0, second=0)
+        since, until = middle - timedelta(days=1), middle + timedelta(days=1)
+        query = """query($since: DateTime!, $until: DateTime!) {
+          smsRecords(first: 100, orderBy: CREATED_AT_ASC,
+                     filter: {createdAfter: $since, createdBefore: $until, providers: ["dfs"]}) {
+            nodes { createdAt } } }"""
+        result = await deployed.gql(query, {"since": iso(since), "until": iso(until)})
+        times = [n["createdAt"] for n in result["data"]["smsRecords"]["nodes"]]
+        assert times and all(iso(since) <= t < iso(until) for t in times)
+        zone = ZoneInfo(DFS_ZONE)
+        widest = (wall(since - timedelta(hours=1), zone), wall(until + timedelta(hours=1), zone))
+        bodies = [r["body"] for r in (await stats(deployed, "dfs"))["recent"]]
+        assert bodies
+        for body in bodies:
+            assert widest[0] <= body["start_date"] <= body["end_date"] <= widest[1]
+    finally:
+        await deployed.close()
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def wall(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
