@@ -90,12 +90,16 @@ class RedisBackend:
 
 
 class PageCache:
-    """Provider replies by (account, request); concurrent misses of one key load once."""
+    """Provider replies by (account, request); concurrent misses of one key load once.
+
+    The load runs as a task of its own, so a caller that is cancelled (its client went away)
+    neither cancels the load nor fails the other callers waiting for the same page.
+    """
 
     def __init__(self, backend: CacheBackend, *, enabled: bool = True) -> None:
         self._backend = backend
         self._enabled = enabled
-        self._loading: dict[str, asyncio.Future[bytes | None]] = {}
+        self._loading: dict[str, asyncio.Task[bytes | None]] = {}
 
     @classmethod
     def disabled(cls) -> PageCache:
@@ -117,26 +121,28 @@ class PageCache:
         if cached is not None:
             return cached
         pending = self._loading.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
-        try:
-            value = await load()
-            if value is not None:
-                await self._backend.set(key, value)
-            future.set_result(value)
-            return value
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()
-            raise
-        finally:
+        if pending is None:
+            pending = asyncio.create_task(self._load(key, load))
+            self._loading[key] = pending
+            pending.add_done_callback(lambda task: self._loaded(key, task))
+        return await asyncio.shield(pending)
+
+    async def _load(self, key: str, load: Callable[[], Awaitable[bytes | None]]) -> bytes | None:
+        value = await load()
+        if value is not None:
+            await self._backend.set(key, value)
+        return value
+
+    def _loaded(self, key: str, task: asyncio.Task[bytes | None]) -> None:
+        if self._loading.get(key) is task:
             del self._loading[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here too, for when every caller has gone
 
     async def invalidate(self, account: str) -> None:
         """Drops every cached page of an account, on every replica sharing the backend."""
-        await self._backend.increment(self._generation_key(account))
+        if self._enabled:
+            await self._backend.increment(self._generation_key(account))
 
     async def close(self) -> None:
         await self._backend.close()
@@ -154,9 +160,9 @@ class PageCache:
 
 
 def make_cache(settings: CacheSettings) -> PageCache:
-    """The backend chosen in `[cache]`; a TTL of 0 turns caching off."""
+    """The backend chosen in `[cache]`; a TTL of 0 turns caching off (and Redis is not used)."""
+    if settings.ttl_seconds <= 0:
+        return PageCache.disabled()
     if settings.backend == "redis":
-        backend: CacheBackend = RedisBackend(settings.redis_url, settings.ttl_seconds)
-    else:
-        backend = MemoryBackend(max(settings.ttl_seconds, 0.001))
-    return PageCache(backend, enabled=settings.ttl_seconds > 0)
+        return PageCache(RedisBackend(settings.redis_url, settings.ttl_seconds))
+    return PageCache(MemoryBackend(settings.ttl_seconds))

@@ -17,6 +17,7 @@ from aiohttp import web
 from gateway.config import Settings, load_settings, parse_settings
 from gateway.errors import ConfigError
 
+DEMO_TIMEZONE = "America/Chicago"
 EXAMPLE_QUERY = """{
   smsRecords(first: 5) {
     edges { cursor node { id provider { name } createdAt from to status body price } }
@@ -85,10 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     return _run(_demo(args.host, args.port), args.host, args.port)
 
 
-def _run(main: Coroutine[None, None, None], host: str, port: int) -> int:
+def _run(program: Coroutine[None, None, None], host: str, port: int) -> int:
     """Runs until SIGINT or SIGTERM; a port that cannot be bound is one line, not a traceback."""
     try:
-        asyncio.run(main)
+        asyncio.run(program)
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         print(f"sms-gateway: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
@@ -157,9 +158,6 @@ def demo_settings(didforsale_url: str, carrierx_url: str, port: int) -> Settings
         },
         environ={},
     )
-
-
-DEMO_TIMEZONE = "America/Chicago"
 
 
 async def _demo(host: str, port: int) -> None:

@@ -7,7 +7,7 @@
     ├── NotFound                      NOT_FOUND
     ├── UnsupportedByProvider         (payload error UNSUPPORTED_BY_PROVIDER)
     └── ProviderFailure               carries `provider`, the account name
-        ├── ProviderUnavailable       PROVIDER_UNAVAILABLE  timeouts, refused connections, 5xx
+        ├── ProviderUnavailable       PROVIDER_UNAVAILABLE  timeouts, refused connections, 5xx, 429
         └── ProviderError             PROVIDER_ERROR        malformed replies, reported failures
             └── ProviderForbidden     FORBIDDEN             the account lacks a scope
 
@@ -74,7 +74,7 @@ class ProviderFailure(GatewayError):
 
 
 class ProviderUnavailable(ProviderFailure):
-    """The provider could not be reached or answered with a server error."""
+    """The provider could not be reached, or kept answering with a server error or 429."""
 
     code = "PROVIDER_UNAVAILABLE"
 

@@ -61,10 +61,9 @@ class SmsStatus(enum.Enum):
         """Map a provider's status string, never failing on values we have not seen."""
         if isinstance(raw, str):
             try:
-                status = cls(raw.strip().lower())
+                return cls(raw.strip().lower())
             except ValueError:
-                return cls.UNKNOWN
-            return status
+                pass
         return cls.UNKNOWN
 
 
@@ -85,6 +84,9 @@ class Order(enum.Enum):
     def reverse(self) -> Order:
         return Order.DESC if self is Order.ASC else Order.ASC
 
+
+MAX_USER_DATA_LENGTH = 2000
+"""The most characters `userData` may hold (CarrierX's limit; no other provider stores it)."""
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp_cors
-from aiohttp import ClientSession, web
+from aiohttp import web
 from aiohttp.payload import Payload
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -14,13 +14,11 @@ from gateway.cache import make_cache
 from gateway.config import Settings
 from gateway.metrics import HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
 from gateway.paging.cursor import CursorCodec
-from gateway.providers import build_adapters
-from gateway.providers.http import make_session
+from gateway.providers import build_adapters, make_session
 from gateway.schema.view import GatewayGraphQLView
 from gateway.service import PagingRules, RecordService
 
 SERVICE = web.AppKey("service", RecordService)
-SESSION = web.AppKey("session", ClientSession)
 _COMPRESS_FROM_BYTES = 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -95,14 +93,15 @@ async def create_app(settings: Settings) -> web.Application:
         ),
     )
     app[SERVICE] = service
-    app[SESSION] = session
 
-    async def close_session(app: web.Application) -> AsyncIterator[None]:
+    async def close_clients(app: web.Application) -> AsyncIterator[None]:
         yield
-        await app[SESSION].close()
-        await cache.close()
+        try:
+            await session.close()
+        finally:
+            await cache.close()
 
-    app.cleanup_ctx.append(close_session)
+    app.cleanup_ctx.append(close_clients)
     view = GatewayGraphQLView(service, graphiql=settings.server.graphiql)
     graphql_routes = [
         app.router.add_route("POST", "/graphql", view),

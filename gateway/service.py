@@ -28,11 +28,9 @@ from gateway.paging.cursor import Cursor, CursorCodec, filter_hash
 from gateway.paging.merge import merge_streams
 from gateway.paging.position import Boundary, furthest
 from gateway.providers.base import ProviderAdapter, Stream, StreamQuery
-from gateway.records import Order, RecordFilter, SmsRecord, TimeWindow
+from gateway.records import MAX_USER_DATA_LENGTH, Order, RecordFilter, SmsRecord, TimeWindow
 
 log = logging.getLogger(__name__)
-
-MAX_USER_DATA_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +128,7 @@ class RecordService:
         window = cursor.window if cursor else self._window(request.filter)
         travel = request.order if forward else request.order.reverse
         adapters = self._select(request.filter)
+        carried = cursor.hints_for(travel) if cursor else {}
 
         results = await asyncio.gather(
             *(
@@ -142,7 +141,7 @@ class RecordService:
                         after=cursor.position_of(adapter.name) if cursor else None,
                         limit=size + 1,
                         fields=request.fields,
-                        resume=cursor.hints.get(adapter.name) if cursor else None,
+                        resume=carried.get(adapter.name),
                     ),
                 )
                 for adapter in adapters
@@ -155,7 +154,10 @@ class RecordService:
 
         failed = {failure.provider for failure in failures}
         held = {a.name: cursor.position_of(a.name) if cursor else None for a in adapters}
-        hints = {a.name: cursor.hints.get(a.name) for a in adapters} if cursor else {}
+        hints = {a.name: carried.get(a.name) for a in adapters}
+        for adapter, result in zip(adapters, results, strict=True):
+            if not isinstance(result, ProviderFailure) and result.lead is not None:
+                hints[adapter.name] = result.lead
         resume_after = {
             id(record): hint
             for stream in streams
@@ -165,7 +167,7 @@ class RecordService:
         for record in merged[:size]:
             hints[record.provider] = resume_after[id(record)]
             cursor_text = self._edge_cursor(
-                request, fhash, window, travel, record, held, failed, hints
+                request.order, fhash, window, travel, record, held, failed, hints
             )
             edges.append(Edge(record, cursor_text))
         if not forward:
@@ -179,14 +181,15 @@ class RecordService:
             start_cursor=start_cursor,
             end_cursor=end_cursor,
             provider_status=[
-                _status(adapter.name, results[i]) for i, adapter in enumerate(adapters)
+                _status(adapter.name, result)
+                for adapter, result in zip(adapters, results, strict=True)
             ],
             failures=failures,
         )
 
     def _edge_cursor(
         self,
-        request: PageRequest,
+        order: Order,
         fhash: str,
         window: TimeWindow,
         travel: Order,
@@ -204,7 +207,7 @@ class RecordService:
         }
         lagging = {name: position for name, position in positions.items() if position != edge}
         live = {name: hint for name, hint in hints.items() if hint is not None}
-        return self._codec.encode(Cursor(request.order, fhash, window, edge, lagging, live))
+        return self._codec.encode(Cursor(order, fhash, window, edge, lagging, live, travel))
 
     def _page_size(self, request: PageRequest) -> tuple[int, bool]:
         """Checks the Relay arguments; returns (page size, travelling forward)."""

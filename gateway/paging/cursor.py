@@ -6,7 +6,9 @@ that continues after it recovers still yields its records). It is bound to the o
 of the filter and the time window fixed by the walk's first page; it holds no secret and no
 state on the server, so any replica sharing the key can continue the walk. Each account may
 also leave a hint of where its provider's own paging stood (a DIDforSale page token and
-offset), which saves it a search on the next page.
+offset or time window, a CarrierX record id), which saves it a search on the next page. Hints
+hold only in the direction of travel that made them (`travel`): the other direction moves
+positions away from them.
 
 Wire form: base64url(`v1` | JSON payload) + "." + base64url(HMAC-SHA256 tag, 16 bytes).
 """
@@ -40,10 +42,15 @@ class Cursor:
     position: Boundary
     lagging: dict[str, Boundary | None] = field(default_factory=dict)
     hints: dict[str, Any] = field(default_factory=dict)
+    travel: Order | None = None
 
     def position_of(self, provider: str) -> Boundary | None:
         """Where one account resumes: its own lagging place, else the edge's place."""
         return self.lagging.get(provider, self.position)
+
+    def hints_for(self, travel: Order) -> dict[str, Any]:
+        """The hints, if they were made travelling the same way; none otherwise."""
+        return self.hints if self.travel is travel else {}
 
 
 def filter_hash(record_filter: RecordFilter) -> str:
@@ -97,6 +104,7 @@ class CursorCodec:
             "k": _boundary_out(cursor.position),
             "l": {name: _boundary_out(b) for name, b in sorted(cursor.lagging.items())},
             "h": dict(sorted(cursor.hints.items())),
+            "t": cursor.travel.value if cursor.travel else None,
         }
         body = VERSION.encode() + json.dumps(payload, separators=(",", ":")).encode()
         return f"{_b64encode(body)}.{_b64encode(self._tag(body))}"
@@ -124,6 +132,7 @@ class CursorCodec:
                 position=position,
                 lagging={str(k): _boundary_in(v) for k, v in payload["l"].items()},
                 hints={str(k): v for k, v in payload["h"].items()},
+                travel=Order(payload["t"]) if payload.get("t") is not None else None,
             )
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             raise BadCursor("The cursor is malformed.") from None

@@ -43,22 +43,30 @@ class StreamQuery:
 
 class Stream(list[SmsRecord]):
     """What `ProviderAdapter.stream` found: its records in stream order, plus, for each, a
-    JSON-ready hint for resuming right after it.
+    JSON-ready hint for resuming right after it, and a `lead` hint for resuming anywhere
+    from the query's boundary up to the first record (anywhere past the boundary when there
+    are no records).
 
-    The service puts the hint of each account's last record into the cursor and hands it back
-    as `StreamQuery.resume` on the next page, so an adapter can continue where its provider's
-    own paging stood (a DIDforSale page token and offset) instead of searching again. A hint
-    is only an economy: the boundary alone must always be enough, and an adapter ignores a
-    hint it cannot use.
+    The service puts the hint of each account's last record on the page into the cursor (the
+    lead when none of its records made the page) and hands it back as `StreamQuery.resume` on
+    the next page, so an adapter can continue where its provider's own paging stood (a
+    DIDforSale page token and offset, or time window) instead of searching again. A hint is
+    only an economy: the boundary alone must always be enough, and an adapter ignores a hint
+    it cannot use.
     """
 
     def __init__(
-        self, records: Iterable[SmsRecord] = (), resume: Iterable[Any] | None = None
+        self,
+        records: Iterable[SmsRecord] = (),
+        resume: Iterable[Any] | None = None,
+        *,
+        lead: Any = None,
     ) -> None:
         super().__init__(records)
         self.resume: list[Any] = [None] * len(self) if resume is None else list(resume)
         if len(self.resume) != len(self):
             raise ValueError("one resume hint per record")
+        self.lead = lead
 
 
 class ProviderAdapter(Protocol):

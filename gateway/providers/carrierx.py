@@ -34,6 +34,7 @@ from gateway.providers.http import (
 )
 from gateway.providers.span import query_span, wanted
 from gateway.records import (
+    MAX_USER_DATA_LENGTH,
     Direction,
     MessageType,
     Order,
@@ -47,7 +48,6 @@ from gateway.records import (
 
 KIND = ProviderKind.CARRIERX
 MAX_PAGE = 1000
-USER_DATA_MAX = 2000
 _SID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 _URL = re.compile(r"\S+://\S+")
 _REASON_MAX = 200
@@ -95,19 +95,18 @@ class CarrierXAdapter:
         if span is None:
             return Stream()
         clauses = pushdown(query, span, self.name)
-        if query.order is Order.DESC:
-            found = await self._descending(query, clauses)
-        else:
-            found = await self._ascending(query, clauses)
-        hints = [{"o": query.order.value, "s": record.provider_record_id} for record in found]
-        return Stream(found, hints)
+        if query.order is Order.ASC:
+            return Stream(await self._ascending(query, clauses))
+        found = await self._descending(query, clauses)
+        return Stream(found, [{"o": Order.DESC.value, "s": r.provider_record_id} for r in found])
 
     async def _ascending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
-        """`order=date_insert asc` pages, continued with `after=<dr_sid>`."""
+        """`order=date_insert asc` pages, continued with `after=<dr_sid>`. The boundary and
+        the filter say where to start in one call, so no resume hint is needed."""
         walk = _Walk(query, self.name, clauses)
         fields = included_fields(query)
         while not walk.done:
-            reply = await self._list(query.order, walk.ask, walk.clauses, fields, after=walk.cursor)
+            reply = await self._list(Order.ASC, walk.ask, walk.clauses, fields, after=walk.cursor)
             if reply.status == 400 and walk.resume_by_time():
                 continue
             walk.take(*self._read_list(reply))
@@ -131,7 +130,7 @@ class CarrierXAdapter:
         while len(found) < query.limit:
             if anchor is None:
                 ask = min(MAX_PAGE, query.limit + 1)
-                newest, anchor, more = await self._newest(query, clauses, ask)
+                newest, anchor, more = await self._newest(query, clauses, fields, ask)
                 found.extend(newest)
                 if not more:
                     break
@@ -155,38 +154,42 @@ class CarrierXAdapter:
         return found[: query.limit]
 
     async def _newest(
-        self, query: StreamQuery, clauses: list[str], ask: int
+        self, query: StreamQuery, clauses: list[str], fields: tuple[str, ...] | None, ask: int
     ) -> tuple[list[SmsRecord], str | None, bool]:
-        """The newest matching records by one descending listing (asking one more than
-        needed, to see whether a same-millisecond run is cut), runs reordered
-        ascending-then-reversed. Returns them, the sid to continue before, and whether older
+        """The newest matching records by one descending listing, asking one more than
+        needed to see whether the run of the oldest millisecond is cut. When the listing
+        holds two records of one millisecond, whose relative order `desc` leaves open, one
+        ascending re-read from the oldest needed millisecond on gives them all in the API's
+        own order. Returns them newest first, the sid to continue before, and whether older
         records may follow."""
-        fields = included_fields(query)
         items, more = self._read_list(await self._list(Order.DESC, ask, clauses, fields))
         full = len(items) == ask
-        needed = items[: ask - 1] if full else items
-        ordered: list[SmsRecord] = []
-        runs = _runs(needed)
-        for index, run in enumerate(runs):
-            cut = index == len(runs) - 1 and full and items[-1].created_at == run[0].created_at
-            if len(run) > 1 or cut:
-                ordered.extend(
-                    reversed(await self._run_ascending(run[0].created_at, clauses, fields))
-                )
-            else:
-                ordered.extend(run)
+        ordered = items[: ask - 1] if full else items
         if not ordered:
             return [], None, False
+        if len({record.created_at for record in items}) < len(items):
+            since = ordered[-1].created_at
+            ask = min(MAX_PAGE, len(items) + 1)
+            ordered = list(reversed(await self._since(since, clauses, fields, ask)))
         kept = [record for record in ordered if wanted(query, record)]
         return kept, ordered[-1].provider_record_id, more or full
 
-    async def _run_ascending(
-        self, moment: datetime, clauses: list[str], fields: tuple[str, ...] | None
+    async def _since(
+        self, moment: datetime, clauses: list[str], fields: tuple[str, ...] | None, ask: int
     ) -> list[SmsRecord]:
-        """Every record of one millisecond, in the API's ascending order."""
-        same = [*clauses, time_clause("eq", moment)]
-        items, _ = self._read_list(await self._list(Order.ASC, MAX_PAGE, same, fields))
-        return items
+        """Every record from `moment` on, in the API's ascending order: one call when `ask`
+        covers them, `after=` pages of twice the size otherwise (a long same-millisecond run)."""
+        since = [*clauses, time_clause("ge", moment)]
+        found: list[SmsRecord] = []
+        after: str | None = None
+        while True:
+            reply = await self._list(Order.ASC, ask, since, fields, after=after)
+            items, more = self._read_list(reply)
+            found.extend(items)
+            if not more or len(items) < ask:
+                return found
+            after = items[-1].provider_record_id
+            ask = min(MAX_PAGE, 2 * ask)
 
     async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:
         """One GET per distinct key, run concurrently (the API has no batch lookup)."""
@@ -197,15 +200,16 @@ class CarrierXAdapter:
 
     async def update_user_data(self, node_key: str, user_data: str | None) -> SmsRecord | None:
         sid = check_sid(node_key)
-        if user_data is not None and len(user_data) > USER_DATA_MAX:
-            raise BadUserInput(f"userData is longer than {USER_DATA_MAX} characters")
+        if user_data is not None and len(user_data) > MAX_USER_DATA_LENGTH:
+            raise BadUserInput(f"userData is longer than {MAX_USER_DATA_LENGTH} characters")
         reply = await self._call(
             "PATCH", f"{self._records_url}/{sid}", retry=False, json={"user_data": user_data}
         )
         if reply.status == 404:
             return None
         if reply.status == 422:
-            raise BadUserInput(f"{_label(self.name)} refused the user data{_reason(reply.body)}")
+            reason = _reason(reply.body, self._settings.token)
+            raise BadUserInput(f"{_label(self.name)} refused the user data{reason}")
         if reply.status != 200:
             raise self._failure(reply, "update records")
         await self._cache.invalidate(self.name)
@@ -296,12 +300,13 @@ class CarrierXAdapter:
         if reply.status == 403:
             return ProviderForbidden(self.name, f"{label} lacks the scope to {doing}")
         if reply.status in (400, 422):
-            return ProviderError(self.name, f"{label} refused the request{_reason(reply.body)}")
+            reason = _reason(reply.body, self._settings.token)
+            return ProviderError(self.name, f"{label} refused the request{reason}")
         return ProviderError(self.name, f"{label} answered with HTTP {reply.status}")
 
 
 class _Walk:
-    """One stream's progress through `after=` pages.
+    """One ascending stream's progress through `after=` pages.
 
     The first page asks for exactly what is still needed; when the gateway-side filter
     dropped rows of a page, the next one asks for twice as many (up to the API's maximum),
@@ -324,7 +329,7 @@ class _Walk:
         query = self._query
         kept = 0
         for record in items:
-            if self._foreign is not None and not is_after(record, self._foreign, query.order):
+            if self._foreign is not None and not is_after(record, self._foreign, Order.ASC):
                 continue
             if wanted(query, record):
                 self.found.append(record)
@@ -349,8 +354,7 @@ class _Walk:
         False when there is no sid to blame."""
         if self._position is None:
             return False
-        op = "gt" if self._query.order is Order.ASC else "lt"
-        self.clauses = [*self.clauses, time_clause(op, self._position[1])]
+        self.clauses = [*self.clauses, time_clause("gt", self._position[1])]
         self._position = None
         self.ask = min(MAX_PAGE, self._query.limit - len(self.found))
         return True
@@ -418,17 +422,6 @@ def _anchor(query: StreamQuery, account: str) -> str | None:
         if isinstance(sid, str) and _SID.fullmatch(sid):
             return sid
     return None
-
-
-def _runs(records: list[SmsRecord]) -> list[list[SmsRecord]]:
-    """Consecutive records of the same instant, grouped."""
-    runs: list[list[SmsRecord]] = []
-    for record in records:
-        if runs and runs[-1][0].created_at == record.created_at:
-            runs[-1].append(record)
-        else:
-            runs.append([record])
-    return runs
 
 
 def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:
@@ -566,8 +559,9 @@ def _strings(value: object) -> tuple[str, ...]:
     return tuple(entry for entry in value if isinstance(entry, str) and entry)
 
 
-def _reason(body: Any) -> str:
-    """The provider's own explanation, if any, without links and kept short."""
+def _reason(body: Any, token: str) -> str:
+    """The provider's own explanation, if any, without links or the account's token (should
+    the provider echo it) and kept short."""
     if not isinstance(body, dict):
         return ""
     errors = body.get("errors")
@@ -575,7 +569,8 @@ def _reason(body: Any) -> str:
     message = first.get("message") if isinstance(first, dict) else body.get("message")
     if not isinstance(message, str) or not message.strip():
         return ""
-    return ": " + _URL.sub("<link>", message.strip())[:_REASON_MAX]
+    cleaned = _URL.sub("<link>", message.strip()).replace(token, "<token>")
+    return ": " + cleaned[:_REASON_MAX]
 
 
 def _bad_record(account: str, problem: str) -> ProviderError:

@@ -103,8 +103,8 @@ class DidForSaleAdapter:
         self._retry = retry_policy
         self._zone = ZoneInfo(settings.timezone)
         self._url = settings.base + "/" + settings.cdr_path.lstrip("/")
-        credentials = f"{settings.api_key}:{settings.token}".encode()
-        self._headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
+        basic = base64.b64encode(self._secret.encode()).decode("ascii")
+        self._headers = {"Authorization": f"Basic {basic}"}
         self._lookups = asyncio.Semaphore(concurrency)
 
     @property
@@ -185,7 +185,8 @@ class DidForSaleAdapter:
         payload = await self._cache.fetch(self.name, self._secret, request, load)
         if fresh:
             return fresh[0]
-        return self._parsed(payload or b"")
+        assert payload is not None, "load() returns bytes or raises"
+        return self._parsed(payload)
 
     def _parsed(self, payload: bytes) -> CdrPage:
         """A cached page as records; the same bytes are read once, since descending walks
@@ -216,6 +217,8 @@ class DidForSaleAdapter:
     async def _ascending_from(
         self, query: StreamQuery, span: TimeWindow, resume: _AscendingHint | None
     ) -> Stream:
+        """The lead hint is the place of the first record found, or the end of the listing
+        when there is none, so that the next page reads on from the cache either way."""
         gate: _AscendingResume | None = None
         if resume is None:
             start = span.start if query.after is None else max(span.start, query.after.created_at)
@@ -225,7 +228,9 @@ class DidForSaleAdapter:
             resume = _AscendingHint(first, last, 0, 0)
             gate = _AscendingResume(query.after, self.name)
         found: list[SmsRecord] = []
-        hints: list[Any] = []
+        hints: list[dict[str, Any]] = []
+        lead: dict[str, Any] | None = None
+        tail: dict[str, Any] | None = None
         async with aclosing(self._pages(resume.first, resume.last, resume.token)) as pages:
             async for token, page in pages:
                 skip = resume.offset if token == resume.token else 0
@@ -233,17 +238,21 @@ class DidForSaleAdapter:
                     if gate is not None and not gate.passes(record):
                         continue
                     if span.contains(record.created_at) and wanted(query, record):
+                        if lead is None:
+                            lead = resume.at(token, index).dump()
                         found.append(record)
-                        hints.append(_AscendingHint(resume.first, resume.last, token, index + 1))
+                        hints.append(resume.at(token, index + 1).dump())
                         if len(found) == query.limit:
-                            return Stream(found, [hint.dump() for hint in hints])
-        return Stream(found, [hint.dump() for hint in hints])
+                            return Stream(found, hints, lead=lead)
+                tail = resume.at(token, len(page.records)).dump()
+        return Stream(found, hints, lead=lead or tail)
 
     async def _descending(self, query: StreamQuery, span: TimeWindow) -> Stream:
         """Walks back through adjacent time windows, each listed whole (from the cache after
         its first listing) and reversed; `docs/didforsale-descending.md` gives the sizing
         and its call bound. Each record's hint names its window, so the next page lists the
-        same window again rather than searching for the boundary."""
+        same window again rather than searching for the boundary; the lead is the first
+        record's window, or the last window listed when none matched."""
         window = _DescendingHint.parse(query.resume)
         if window is None:
             end = floor_second(span.end - _TICK) + _SECOND
@@ -251,18 +260,20 @@ class DidForSaleAdapter:
                 end = min(end, floor_second(query.after.created_at) + _SECOND)
             window = _DescendingHint(end - _FIRST_DESCENDING_WINDOW, end)
         found: list[SmsRecord] = []
-        hints: list[Any] = []
+        hints: list[dict[str, Any]] = []
+        last_listed: dict[str, Any] | None = None
         while window.end > span.start:
             start, end = max(window.start, span.start), min(window.end, span.end)
             listed = [record async for record in self._records(start, end)]
+            last_listed = window.dump()
             for record in reversed(_after_descending(listed, query.after, self.name)):
                 if wanted(query, record):
                     found.append(record)
-                    hints.append(window.dump())
+                    hints.append(last_listed)
                     if len(found) == query.limit:
-                        return Stream(found, hints)
+                        return Stream(found, hints, lead=hints[0])
             window = window.before(len(listed), span.start)
-        return Stream(found, hints)
+        return Stream(found, hints, lead=hints[0] if hints else last_listed)
 
     async def _records(self, start: datetime, end: datetime) -> AsyncIterator[SmsRecord]:
         """Records created in `[start, end)`, in the provider's listing order."""
@@ -279,15 +290,15 @@ class DidForSaleAdapter:
         self, first: str, last: str, token: PageToken
     ) -> AsyncIterator[tuple[PageToken, CdrPage]]:
         """The pages of an inclusive wall-clock range from `token` on, each with its token."""
-        seen: set[PageToken] = set()
+        seen = {int(token)}
         while True:
             page = await self.fetch_page(first, last, token)
             yield token, page
             if page.is_last:
                 return
-            if page.next_token in seen:
+            if int(page.next_token) in seen:
                 raise ProviderError(self.name, f"{_label(self.name)} repeated a page token")
-            seen.add(page.next_token)
+            seen.add(int(page.next_token))
             token = page.next_token
 
     async def _one_second(self, date: str) -> list[SmsRecord]:
@@ -309,6 +320,10 @@ class _AscendingHint:
     def dump(self) -> dict[str, Any]:
         return {"o": "asc", "r": [self.first, self.last], "t": self.token, "i": self.offset}
 
+    def at(self, token: PageToken, offset: int) -> _AscendingHint:
+        """Another place in the same listing."""
+        return _AscendingHint(self.first, self.last, token, offset)
+
     @classmethod
     def parse(cls, hint: Any) -> _AscendingHint | None:
         try:
@@ -320,7 +335,8 @@ class _AscendingHint:
             return None
         if not (parse_wall(first) and parse_wall(last) and _is_token(token)):
             return None
-        return cls(first, last, token, offset) if isinstance(offset, int) else None
+        valid = isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0
+        return cls(first, last, token, offset) if valid else None
 
 
 @dataclass(frozen=True, slots=True)

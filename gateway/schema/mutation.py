@@ -11,6 +11,7 @@ from strawberry.types import Info
 from gateway.errors import (
     BadUserInput,
     GatewayError,
+    MalformedRecordId,
     NotFound,
     ProviderFailure,
     ProviderForbidden,
@@ -28,7 +29,7 @@ from .types import (
 )
 
 
-def _user_error(error: GatewayError, input_field: str) -> UserError:
+def _user_error(error: GatewayError) -> UserError:
     if isinstance(error, ProviderForbidden):
         return UserError(code=UserErrorCode.FORBIDDEN, message=error.message)
     if isinstance(error, ProviderFailure):
@@ -39,6 +40,7 @@ def _user_error(error: GatewayError, input_field: str) -> UserError:
         return UserError(
             code=UserErrorCode.UNSUPPORTED_BY_PROVIDER, message=error.message, field=["input", "id"]
         )
+    input_field = "id" if isinstance(error, MalformedRecordId) else "userData"
     return UserError(
         code=UserErrorCode.INVALID_INPUT, message=error.message, field=["input", input_field]
     )
@@ -57,16 +59,14 @@ class Mutation:
         ],
     ) -> UpdateSmsRecordUserDataPayload:
         context = info.context
-        input_field = "id"
         try:
             node_id = decode_record_id(input.id)
-            input_field = "userData"
             record = await context.service.update_user_data(node_id, input.user_data)
         except (BadUserInput, NotFound, UnsupportedByProvider, ProviderFailure) as error:
             return UpdateSmsRecordUserDataPayload(
                 sms_record=None,
                 client_mutation_id=input.client_mutation_id,
-                errors=[_user_error(error, input_field)],
+                errors=[_user_error(error)],
             )
         context.records.prime(node_id, record, force=True)
         return UpdateSmsRecordUserDataPayload(

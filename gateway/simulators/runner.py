@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -130,7 +131,8 @@ async def start_demo_simulators(
 def run_simulator(
     kind: str, *, host: str, port: int, records: int, seed: int, timezone: str
 ) -> None:
-    """Generate a dataset, serve it, print where and with which credentials; stop on Ctrl-C."""
+    """Generate a dataset, serve it, print where and with which credentials; stop on Ctrl-C
+    or SIGTERM (handled here, so that it works even where the shell ignores SIGINT)."""
     app = create_demo_app(kind, records=records, seed=seed, timezone=timezone)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(kind, app, host, port, records, timezone))
@@ -155,6 +157,9 @@ async def _serve(
                 f"token {DEMO_CARRIERX_READ_ONLY_TOKEN!r} (sms.read)",
                 flush=True,
             )
-        await asyncio.Event().wait()
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await stop.wait()
     finally:
         await runner.cleanup()

@@ -104,3 +104,17 @@ async def test_fifty_nodes_cost_one_call_per_carrierx_record_and_one_per_didfors
         assert (await stats(fresh, name))["requests"] - before[name] <= len(mine)
     dfs_seconds = {n["createdAt"][:19] for n in nodes if n["provider"]["name"] == "dfs"}
     assert (await stats(fresh, "dfs"))["requests"] - before["dfs"] <= len(dfs_seconds)
+
+
+@pytest.mark.parametrize(("order", "forward"), SHAPES)
+async def test_an_empty_didforsale_account_costs_no_calls_after_the_first_page(order, forward):
+    """Another account fills every page: the empty account's cursor hint must still say how
+    far its own listing went, or each page would search its whole range again."""
+    deployed = await deploy(dfs_count=0, cx_counts=(300, 0), cache={"ttl_seconds": 600})
+    try:
+        seen, pages = await walk(deployed, order, 20, forward)
+        assert len(seen) == 300 and pages == 15
+        first_page_windows = 1 + math.ceil(math.log(30 * 24, 8))
+        assert (await stats(deployed, "dfs"))["requests"] <= first_page_windows
+    finally:
+        await deployed.close()

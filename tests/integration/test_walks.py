@@ -100,3 +100,27 @@ async def test_first_zero_tells_whether_records_exist(deployment):
     connection = result["data"]["smsRecords"]
     assert connection["edges"] == []
     assert connection["pageInfo"]["hasNextPage"] is True
+
+
+@pytest.mark.parametrize("order", ["CREATED_AT_ASC", "CREATED_AT_DESC"])
+async def test_turning_back_and_forth_loses_no_record(deployment, order):
+    """Each step goes one edge the other way from the last edge seen, so every cursor was made
+    travelling the other way round; a provider's resume hint must not outlive that."""
+    expected = expected_order(deployment, descending=order == "CREATED_AT_DESC")
+    turns = [
+        i
+        for i in range(1, len(expected) - 1)
+        if expected[i][0] != expected[i + 1][0] and expected[i - 1][0] != expected[i][0]
+    ][:5]
+    assert turns
+    for i in turns:
+        start = await deployment.gql(PAGE, {"first": i + 2, "order": order})
+        cursor = start["data"]["smsRecords"]["edges"][-1]["cursor"]
+        for step, (arguments, want) in enumerate(
+            [({"last": 1}, i), ({"first": 1}, i + 1), ({"last": 1}, i), ({"last": 1}, i - 1)]
+        ):
+            key = "before" if "last" in arguments else "after"
+            result = await deployment.gql(PAGE, {**arguments, key: cursor, "order": order})
+            connection = result["data"]["smsRecords"]
+            assert ids(connection) == [expected[want]], (i, step)
+            cursor = connection["edges"][0]["cursor"]

@@ -91,6 +91,29 @@ async def test_concurrent_misses_load_once(make):
     assert load.calls == 1
 
 
+async def test_a_cancelled_caller_does_not_fail_the_others_waiting_for_its_page(make):
+    cache, started, release = make(), asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    async def load() -> bytes:
+        nonlocal calls
+        calls += 1
+        started.set()
+        await release.wait()
+        return b"page"
+
+    request = {"case": id(load)}
+    first = asyncio.create_task(cache.fetch("cx", SECRET, request, load))
+    await started.wait()
+    second = asyncio.create_task(cache.fetch("cx", SECRET, request, load))
+    await asyncio.sleep(0.05)
+    first.cancel()
+    release.set()
+    assert await second == b"page"
+    assert await cache.fetch("cx", SECRET, request, load) == b"page"
+    assert calls == 1
+
+
 async def test_two_replicas_share_pages_and_invalidations_through_redis(redis_url):
     first, second = PageCache(RedisBackend(redis_url, 30)), PageCache(RedisBackend(redis_url, 30))
     load = Loader()
@@ -117,3 +140,14 @@ async def test_ttl_zero_turns_the_cache_off():
     await cache.fetch("cx", SECRET, {}, load)
     await cache.fetch("cx", SECRET, {}, load)
     assert load.calls == 2
+
+
+async def test_ttl_zero_needs_no_redis_even_when_redis_is_the_backend():
+    from gateway.cache import make_cache
+
+    settings = CacheSettings(backend="redis", redis_url="redis://127.0.0.1:1/0", ttl_seconds=0)
+    cache, load = make_cache(settings), Loader()
+    await cache.fetch("cx", SECRET, {}, load)
+    await cache.invalidate("cx")
+    await cache.close()
+    assert load.calls == 1
