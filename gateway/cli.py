@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--records", type=int, default=3000)
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--timezone", default="UTC")
+    simulate.add_argument("--latency", type=float, default=0.0, help="seconds added to each reply")
+    simulate.add_argument(
+        "--fault-rate", type=float, default=0.0, help="share of requests to fault (0 to 1)"
+    )
+    simulate.add_argument("--fault-seed", type=int, default=0, help="seed of the faults drawn")
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     return parser
@@ -63,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(export_sdl())
         return 0
     if args.command == "simulate":
-        from gateway.simulators.runner import run_simulator
+        from gateway.simulators.runner import Chaos, run_simulator
 
         run_simulator(
             args.kind,
@@ -72,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             records=args.records,
             seed=args.seed,
             timezone=args.timezone,
+            chaos=Chaos(rate=args.fault_rate, seed=args.fault_seed, latency=args.latency),
         )
         return 0
     if args.command == "serve":
@@ -105,8 +111,10 @@ async def _until_stopped() -> None:
     await stop.wait()
 
 
-async def _listen(app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app)
+async def _listen(app: web.Application, host: str, port: int, grace: float) -> web.AppRunner:
+    """Serves `app`; the runner's cleanup stops accepting at once, then gives requests in
+    flight up to `grace` seconds before the app's own cleanup closes its client session."""
+    runner = web.AppRunner(app, shutdown_timeout=grace)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -119,7 +127,8 @@ async def _listen(app: web.Application, host: str, port: int) -> web.AppRunner:
 async def _serve(settings: Settings, host: str, port: int) -> None:
     from gateway.server import create_app
 
-    runner = await _listen(await create_app(settings), host, port)
+    grace = settings.server.shutdown_grace_seconds
+    runner = await _listen(await create_app(settings), host, port, grace)
     print(f"sms-gateway: GraphQL on http://{host}:{port}/graphql", flush=True)
     try:
         await _until_stopped()
@@ -167,7 +176,8 @@ async def _demo(host: str, port: int) -> None:
     simulators = await start_demo_simulators(timezone=DEMO_TIMEZONE)
     try:
         settings = demo_settings(simulators.didforsale_url, simulators.carrierx_url, port)
-        runner = await _listen(await create_app(settings), host, port)
+        grace = settings.server.shutdown_grace_seconds
+        runner = await _listen(await create_app(settings), host, port, grace)
         print(f"GraphiQL: http://{host}:{port}/graphql")
         print("Try this query:")
         print(EXAMPLE_QUERY)

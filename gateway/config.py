@@ -43,6 +43,7 @@ class ServerSettings(_Section):
     max_page_size: int = Field(default=100, ge=1)
     default_window_days: int = Field(default=30, ge=1)
     cors_origins: tuple[str, ...] = ()
+    shutdown_grace_seconds: float = Field(default=10, gt=0)
 
     @model_validator(mode="after")
     def _default_fits_max(self) -> ServerSettings:
@@ -66,9 +67,20 @@ class CacheSettings(_Section):
 
 
 class _ProviderSettings(_Section):
+    """What every account has: where it is, and how hard the gateway tries it."""
+
     name: str = Field(pattern=_ACCOUNT_NAME)
     base_url: AnyHttpUrl
     timeout_seconds: float = Field(default=10, gt=0)
+    connect_timeout_seconds: float = Field(default=3, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    retry_backoff_max_seconds: float = Field(default=2, ge=0)
+    retry_after_max_seconds: float = Field(default=5, ge=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30, gt=0)
+    max_concurrency: int = Field(default=8, ge=1)
+    max_reply_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     @property
     def base(self) -> str:

@@ -25,13 +25,7 @@ from gateway.errors import (
 )
 from gateway.providers import values
 from gateway.providers.base import Stream, StreamQuery, is_after
-from gateway.providers.http import (
-    DEFAULT_RETRY,
-    HttpReply,
-    RetryPolicy,
-    decode_json,
-    request_json,
-)
+from gateway.providers.http import AccountClient, CallPolicy, HttpReply, decode_json
 from gateway.providers.span import query_span, wanted
 from gateway.records import (
     MAX_USER_DATA_LENGTH,
@@ -64,19 +58,20 @@ class CarrierXAdapter:
         session: aiohttp.ClientSession,
         *,
         cache: PageCache | None = None,
-        retry_policy: RetryPolicy = DEFAULT_RETRY,
-        concurrency: int = 8,
     ) -> None:
         self._settings = settings
-        self._session = session
         self._cache = cache or PageCache.disabled()
-        self._retry = retry_policy
         self._records_url = settings.base + "/sms/message_drs"
-        self._headers = {
-            "Authorization": f"Bearer {settings.token}",
-            "Accept": "application/json",
-        }
-        self._lookups = asyncio.Semaphore(concurrency)
+        self._client = AccountClient(
+            session,
+            provider=settings.name,
+            kind=KIND.value,
+            policy=CallPolicy.of(settings),
+            headers={
+                "Authorization": f"Bearer {settings.token}",
+                "Accept": "application/json",
+            },
+        )
 
     @property
     def name(self) -> str:
@@ -242,8 +237,7 @@ class CarrierXAdapter:
         return await self._cached_get(self._records_url, params)
 
     async def _get(self, sid: str) -> SmsRecord | None:
-        async with self._lookups:
-            reply = await self._cached_get(f"{self._records_url}/{sid}", {})
+        reply = await self._cached_get(f"{self._records_url}/{sid}", {})
         if reply.status == 404:
             return None
         if reply.status != 200:
@@ -268,18 +262,7 @@ class CarrierXAdapter:
         return HttpReply(200, decode_json(payload), payload)
 
     async def _call(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
-        return await request_json(
-            self._session,
-            method,
-            url,
-            provider=self.name,
-            kind=KIND.value,
-            timeout=self._settings.timeout_seconds,
-            retry=retry,
-            policy=self._retry,
-            headers=self._headers,
-            **kwargs,
-        )
+        return await self._client.request(method, url, retry=retry, **kwargs)
 
     def _read_list(self, reply: HttpReply) -> tuple[list[SmsRecord], bool]:
         """Items and whether more follow; a missing `has_more` leaves it to the page length."""

@@ -31,13 +31,7 @@ from gateway.config import DidForSaleSettings
 from gateway.errors import MalformedRecordId, ProviderError, UnsupportedByProvider
 from gateway.providers import values
 from gateway.providers.base import Boundary, Stream, StreamQuery, is_after
-from gateway.providers.http import (
-    DEFAULT_RETRY,
-    HttpReply,
-    RetryPolicy,
-    decode_json,
-    request_json,
-)
+from gateway.providers.http import AccountClient, CallPolicy, HttpReply, decode_json
 from gateway.providers.segments import count_segments
 from gateway.providers.span import query_span, wanted
 from gateway.providers.wallclock import floor_second, wall_range, wall_to_utc
@@ -92,20 +86,21 @@ class DidForSaleAdapter:
         session: aiohttp.ClientSession,
         *,
         cache: PageCache | None = None,
-        retry_policy: RetryPolicy = DEFAULT_RETRY,
-        concurrency: int = 4,
     ) -> None:
         self._settings = settings
-        self._session = session
         self._cache = cache or PageCache.disabled()
         self._secret = f"{settings.api_key}:{settings.token}"
         self._pages_read: LRUCache[bytes, CdrPage] = LRUCache(maxsize=_PAGES_READ)
-        self._retry = retry_policy
         self._zone = ZoneInfo(settings.timezone)
         self._url = settings.base + "/" + settings.cdr_path.lstrip("/")
         basic = base64.b64encode(self._secret.encode()).decode("ascii")
-        self._headers = {"Authorization": f"Basic {basic}"}
-        self._lookups = asyncio.Semaphore(concurrency)
+        self._client = AccountClient(
+            session,
+            provider=settings.name,
+            kind=KIND.value,
+            policy=CallPolicy.of(settings),
+            headers={"Authorization": f"Basic {basic}"},
+        )
 
     @property
     def name(self) -> str:
@@ -163,18 +158,7 @@ class DidForSaleAdapter:
         fresh: list[CdrPage] = []
 
         async def load() -> bytes:
-            reply = await request_json(
-                self._session,
-                "POST",
-                self._url,
-                provider=self.name,
-                kind=KIND.value,
-                timeout=settings.timeout_seconds,
-                retry=True,
-                policy=self._retry,
-                json=body,
-                headers=self._headers,
-            )
+            reply = await self._client.request("POST", self._url, retry=True, json=body)
             fresh.append(read_page(reply, account=self.name, zone=self._zone))
             return reply.payload
 
@@ -302,10 +286,7 @@ class DidForSaleAdapter:
             token = page.next_token
 
     async def _one_second(self, date: str) -> list[SmsRecord]:
-        async with self._lookups:
-            return [
-                record async for _, page in self._pages(date, date, 0) for record in page.records
-            ]
+        return [record async for _, page in self._pages(date, date, 0) for record in page.records]
 
 
 @dataclass(frozen=True, slots=True)

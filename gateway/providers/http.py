@@ -1,17 +1,22 @@
-"""The one way adapters talk HTTP: a shared pooled session, per-account timeouts, retries.
+"""The one way adapters talk HTTP: a shared pooled session and, per account, its policy.
 
-Reads (`retry=True`) are retried with full-jitter exponential backoff on connection errors,
-timeouts, 5xx and 429, honouring `Retry-After` up to a cap; writes are tried once. Transport
-failures become `ProviderUnavailable`, a success body that is not JSON becomes `ProviderError`.
-Messages name the provider kind and account, never a URL, a body or a credential, because they
-travel to clients unchanged.
+`AccountClient` holds what the account's config block sets: connect and total timeouts, a
+concurrency limit, a cap on reply size, and a circuit breaker (purgatory) that opens after
+consecutive unavailable replies and lets a probe through after a cool-down. Reads
+(`retry=True`) are retried with full-jitter exponential backoff (tenacity) on connection
+errors, timeouts, 5xx and 429, honouring `Retry-After` up to a cap; writes are tried once, since
+a PATCH that timed out may have been applied. Transport failures and an open breaker become
+`ProviderUnavailable`; a success body that is not JSON, or is larger than the cap, becomes
+`ProviderError`. Messages name the provider kind and account, never a URL, a body or a
+credential, because they travel to clients unchanged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +24,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 
 import aiohttp
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OPENED, OpenedState
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -27,22 +34,43 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from gateway.config import ProviderSettings
 from gateway.errors import ProviderError, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
+_CHUNK = 64 * 1024
+
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard a read tries before the account is reported unavailable."""
+class CallPolicy:
+    """How the gateway treats one account's API, from its config block."""
 
+    timeout_seconds: float = 10
+    connect_timeout_seconds: float = 3
     attempts: int = 3
     backoff_seconds: float = 0.2
     max_backoff_seconds: float = 2.0
     retry_after_cap_seconds: float = 5.0
+    breaker_failures: int = 5
+    breaker_cooldown_seconds: float = 30
+    max_concurrency: int = 8
+    max_reply_bytes: int = 16 * 1024 * 1024
 
-
-DEFAULT_RETRY = RetryPolicy()
+    @classmethod
+    def of(cls, settings: ProviderSettings) -> CallPolicy:
+        return cls(
+            timeout_seconds=settings.timeout_seconds,
+            connect_timeout_seconds=settings.connect_timeout_seconds,
+            attempts=settings.retries + 1,
+            backoff_seconds=settings.retry_backoff_seconds,
+            max_backoff_seconds=settings.retry_backoff_max_seconds,
+            retry_after_cap_seconds=settings.retry_after_max_seconds,
+            breaker_failures=settings.breaker_failures,
+            breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
+            max_concurrency=settings.max_concurrency,
+            max_reply_bytes=settings.max_reply_bytes,
+        )
 
 
 class HttpReply(NamedTuple):
@@ -96,76 +124,120 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
-async def request_json(
-    session: aiohttp.ClientSession,
-    method: str,
-    url: str,
-    *,
-    provider: str,
-    kind: str,
-    timeout: float,
-    retry: bool,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    **kwargs: Any,
-) -> HttpReply:
-    """One logical request to an account; `kwargs` go to `session.request` (params, json, headers).
+class AccountClient:
+    """One account's way to its API: the shared session under the account's own policy."""
 
-    Returns any 2xx-4xx reply for the adapter to interpret; raises `ProviderUnavailable` when
-    the account cannot be reached or keeps failing with 5xx/429, `ProviderError` for a 2xx body
-    that is not JSON.
-    """
-    label = f"{kind} account '{provider}'"
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts if retry else 1),
-        wait=_wait(policy),
-        retry=retry_if_exception_type(_Transient),
-        before_sleep=lambda state: _log_retry(label, state),
-        reraise=True,
-    )
-    try:
-        return await retrying(_attempt, session, method, url, label, provider, timeout, kwargs)
-    except _Transient as exc:
-        raise ProviderUnavailable(provider, exc.message) from None
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        provider: str,
+        kind: str,
+        policy: CallPolicy,
+        headers: Mapping[str, str],
+    ) -> None:
+        self._session = session
+        self._provider = provider
+        self._label = f"{kind} account '{provider}'"
+        self._policy = policy
+        self._headers = dict(headers)
+        self._timeout = aiohttp.ClientTimeout(
+            total=policy.timeout_seconds, sock_connect=policy.connect_timeout_seconds
+        )
+        self._slots = asyncio.Semaphore(policy.max_concurrency)
+        self._breakers = AsyncCircuitBreakerFactory(
+            default_threshold=policy.breaker_failures,
+            default_ttl=policy.breaker_cooldown_seconds,
+            exclude=[(BaseException, lambda exc: not isinstance(exc, ProviderUnavailable))],
+        )
+
+    async def breaker_open(self) -> bool:
+        """Whether calls are being refused without asking the provider."""
+        breaker = await self._breakers.get_breaker(self._provider)
+        return breaker.context.state == OPENED
+
+    async def request(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
+        """One logical request; `kwargs` go to `session.request` (params, json).
+
+        Returns any 2xx-4xx reply for the adapter to interpret; raises `ProviderUnavailable`
+        when the account cannot be reached, keeps failing with 5xx/429 or its breaker is open,
+        `ProviderError` for a 2xx body that is not JSON or is over the size cap.
+        """
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._policy.attempts if retry else 1),
+            wait=_wait(self._policy),
+            retry=retry_if_exception_type(_Transient),
+            before_sleep=lambda state: _log_retry(self._label, state),
+            reraise=True,
+        )
+        try:
+            async with await self._breakers.get_breaker(self._provider):
+                try:
+                    return await retrying(self._attempt, method, url, kwargs)
+                except _Transient as exc:
+                    raise ProviderUnavailable(self._provider, exc.message) from None
+        except OpenedState:
+            cooldown = self._policy.breaker_cooldown_seconds
+            raise ProviderUnavailable(
+                self._provider,
+                f"{self._label} is failing; it is not asked again for up to {cooldown:g}s",
+            ) from None
+
+    async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
+        label = self._label
+        try:
+            async with (
+                self._slots,
+                self._session.request(
+                    method,
+                    url,
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                    headers=self._headers,
+                    **kwargs,
+                ) as response,
+            ):
+                payload = await self._read(response)
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError:
+            seconds = self._policy.timeout_seconds
+            raise _Transient(f"{label} did not answer within {seconds:g}s") from None
+        except aiohttp.ClientError:
+            raise _Transient(f"{label} could not be reached") from None
+        if status == 429:
+            raise _Transient(f"{label} is rate limiting requests", parse_retry_after(retry_after))
+        if status >= 500:
+            raise _Transient(
+                f"{label} is unavailable (HTTP {status})", parse_retry_after(retry_after)
+            )
+        try:
+            body = decode_json(payload) if payload.strip() else None
+        except ValueError:
+            if status < 300:
+                raise ProviderError(
+                    self._provider, f"{label} sent a reply that is not JSON"
+                ) from None
+            body = None
+        return HttpReply(status, body, payload)
+
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+        """The body, refused once it passes the cap rather than held whole in memory."""
+        cap = self._policy.max_reply_bytes
+        too_large = ProviderError(self._provider, f"{self._label} sent a reply over {cap} bytes")
+        if response.content_length is not None and response.content_length > cap:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise too_large
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
-async def _attempt(
-    session: aiohttp.ClientSession,
-    method: str,
-    url: str,
-    label: str,
-    provider: str,
-    timeout: float,
-    kwargs: dict[str, Any],
-) -> HttpReply:
-    try:
-        async with session.request(
-            method,
-            url,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-            allow_redirects=False,
-            **kwargs,
-        ) as response:
-            payload = await response.read()
-            status = response.status
-            retry_after = response.headers.get("Retry-After")
-    except TimeoutError:
-        raise _Transient(f"{label} did not answer within {timeout:g}s") from None
-    except aiohttp.ClientError:
-        raise _Transient(f"{label} could not be reached") from None
-    if status == 429:
-        raise _Transient(f"{label} is rate limiting requests", parse_retry_after(retry_after))
-    if status >= 500:
-        raise _Transient(f"{label} is unavailable (HTTP {status})", parse_retry_after(retry_after))
-    try:
-        body = decode_json(payload) if payload.strip() else None
-    except ValueError:
-        if status < 300:
-            raise ProviderError(provider, f"{label} sent a reply that is not JSON") from None
-        body = None
-    return HttpReply(status, body, payload)
-
-
-def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+def _wait(policy: CallPolicy) -> Callable[[RetryCallState], float]:
     backoff = wait_random_exponential(
         multiplier=policy.backoff_seconds, max=policy.max_backoff_seconds
     )

@@ -6,10 +6,19 @@ credentials, and is neither counted nor faulted:
 
 - `GET /_simulator/stats` → `{"requests": N, "recent": [...]}`: the provider API requests
   received so far, and the latest 1000 of them (method, path, query, JSON body).
-- `POST /_simulator/faults` with `{"status": 429, "retry_after": 2, "delay": 0, "times": 1,
-  "body": {...}}` (every key optional; `status: null` with a `delay` makes a slow reply)
-  queues `times` faults; each answers one API request.
+- `POST /_simulator/faults` with `{"kind": "reply", "status": 429, "retry_after": 2,
+  "delay": 0, "times": 1, "body": {...}}` (every key optional) queues `times` faults; each
+  answers one API request. Kinds: `reply` answers `status` with `body` as JSON (`status: null`
+  serves the request normally, so with a `delay` it makes a slow or timed-out reply; DIDforSale's
+  own failure is `status: 200` with a `{"status": false, ...}` body); `malformed` answers 200
+  with a body that is not JSON; `truncated` serves the request and cuts its body in half;
+  `drop` closes the connection without an answer.
 - `DELETE /_simulator/faults` drops the queued faults.
+- `POST /_simulator/chaos` with `{"rate": 0.2, "seed": 1, "stall": 1.0, "latency": 0.05}`
+  delays every request by `latency` seconds and faults `rate` of them from then on, each
+  with a fault drawn from a seeded generator among every kind above (500, 503, 429, a stall
+  of `stall` seconds, malformed, truncated, dropped, and the provider's own failure reply
+  where it has one); `rate: 0` stops it.
 
 In-process tests can use the `STATS` and `FAULTS` app keys instead.
 """
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,26 +47,36 @@ class Stats:
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT))
 
 
+FAULT_KINDS = ("reply", "malformed", "truncated", "drop")
+
+
 @dataclass(frozen=True, slots=True)
 class Fault:
     """One scripted misbehaviour.
 
-    After `delay` seconds the request is answered with `status` (and `Retry-After` when set)
-    and `body` as JSON; with `status=None` it is then served normally, which makes a slow
-    provider.
+    After `delay` seconds: `reply` answers with `status` (and `Retry-After` when set) and
+    `body` as JSON, or with `status=None` serves the request normally, which makes a slow
+    provider; `malformed` answers 200 with a body that is not JSON; `truncated` serves the
+    request and cuts the body in half; `drop` closes the connection unanswered.
     """
 
     status: int | None = 503
     retry_after: float | None = None
     delay: float = 0.0
     body: Any = None
+    kind: str = "reply"
 
 
 class Faults:
-    """A queue of faults; each API request takes the next one, if any."""
+    """A queue of faults, each for one API request, then a seeded share of chaos, if any."""
 
-    def __init__(self) -> None:
+    def __init__(self, provider_failure: Fault | None = None) -> None:
         self._queue: deque[Fault] = deque()
+        self._provider_failure = provider_failure
+        self._chaos_rate = 0.0
+        self.latency = 0.0
+        self._chaos: list[Fault] = []
+        self._random = random.Random(0)
 
     def inject(self, fault: Fault, times: int = 1) -> None:
         self._queue.extend([fault] * times)
@@ -64,8 +84,29 @@ class Faults:
     def clear(self) -> None:
         self._queue.clear()
 
+    def chaos(self, rate: float, seed: int = 0, stall: float = 1.0, latency: float = 0.0) -> None:
+        """Delay every request by `latency`; fault `rate` of them, drawing from every kind."""
+        self._chaos_rate = rate
+        self.latency = latency
+        self._random = random.Random(seed)
+        self._chaos = [
+            Fault(status=500),
+            Fault(status=503),
+            Fault(status=429, retry_after=0),
+            Fault(status=None, delay=stall),
+            Fault(kind="malformed"),
+            Fault(kind="truncated", status=None),
+            Fault(kind="drop"),
+        ]
+        if self._provider_failure is not None:
+            self._chaos.append(self._provider_failure)
+
     def take(self) -> Fault | None:
-        return self._queue.popleft() if self._queue else None
+        if self._queue:
+            return self._queue.popleft()
+        if self._chaos_rate and self._random.random() < self._chaos_rate:
+            return self._random.choice(self._chaos)
+        return None
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -91,11 +132,31 @@ async def _control_middleware(request: web.Request, handler: Handler) -> web.Str
             "body": await _json_or_text(request),
         }
     )
-    fault = request.app[FAULTS].take()
+    faults = request.app[FAULTS]
+    if faults.latency:
+        await asyncio.sleep(faults.latency)
+    fault = faults.take()
     if fault is None:
         return await handler(request)
     if fault.delay:
         await asyncio.sleep(fault.delay)
+    return await _misbehave(fault, request, handler)
+
+
+async def _misbehave(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    if fault.kind == "drop":
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response()
+    if fault.kind == "malformed":
+        return web.Response(text="<html>upstream error</html>", content_type="application/json")
+    if fault.kind == "truncated":
+        served = await handler(request)
+        body = served.body if isinstance(served, web.Response) else None
+        whole = body if isinstance(body, bytes) else b"{}"
+        return web.Response(
+            body=whole[: len(whole) // 2], status=served.status, content_type="application/json"
+        )
     if fault.status is None:
         return await handler(request)
     headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
@@ -129,7 +190,7 @@ async def _add_faults(request: web.Request) -> web.Response:
     return web.json_response({"queued": len(request.app[FAULTS])})
 
 
-_FAULT_KEYS = frozenset({"status", "retry_after", "delay", "times", "body"})
+_FAULT_KEYS = frozenset({"kind", "status", "retry_after", "delay", "times", "body"})
 
 
 def _parse_fault(spec: Any) -> tuple[int, Fault]:
@@ -139,12 +200,16 @@ def _parse_fault(spec: Any) -> tuple[int, Fault]:
     status = spec.get("status", 503)
     if status is not None and not (isinstance(status, int) and 200 <= status <= 599):
         raise ValueError("status must be an HTTP status or null")
+    kind = spec.get("kind", "reply")
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
     retry_after = spec.get("retry_after")
     fault = Fault(
         status=status,
         retry_after=None if retry_after is None else float(retry_after),
         delay=float(spec.get("delay", 0.0)),
         body=spec.get("body"),
+        kind=kind,
     )
     return int(spec.get("times", 1)), fault
 
@@ -154,11 +219,31 @@ async def _clear_faults(request: web.Request) -> web.Response:
     return web.json_response({"queued": 0})
 
 
-def install_control(app: web.Application) -> None:
-    """Add the counter, the fault queue and their routes to a simulator app."""
+async def _set_chaos(request: web.Request) -> web.Response:
+    try:
+        spec = await request.json()
+        if not isinstance(spec, dict) or not _CHAOS_KEYS.issuperset(spec):
+            raise ValueError(f"expected an object with keys among {', '.join(sorted(_CHAOS_KEYS))}")
+        rate, latency = float(spec.get("rate", 0.0)), float(spec.get("latency", 0.0))
+        if not 0.0 <= rate <= 1.0 or latency < 0:
+            raise ValueError("rate must be between 0 and 1, latency not negative")
+        seed, stall = int(spec.get("seed", 0)), float(spec.get("stall", 1.0))
+    except (TypeError, ValueError) as exc:
+        return web.json_response({"message": f"bad chaos spec: {exc}"}, status=400)
+    request.app[FAULTS].chaos(rate, seed, stall, latency)
+    return web.json_response({"rate": rate, "seed": seed, "stall": stall, "latency": latency})
+
+
+_CHAOS_KEYS = frozenset({"rate", "seed", "stall", "latency"})
+
+
+def install_control(app: web.Application, provider_failure: Fault | None = None) -> None:
+    """Add the counter, the fault queue and their routes to a simulator app;
+    `provider_failure` is the provider's own way of failing, for chaos to use too."""
     app[STATS] = Stats()
-    app[FAULTS] = Faults()
+    app[FAULTS] = Faults(provider_failure)
     app.middlewares.append(_control_middleware)
     app.router.add_get(CONTROL_PREFIX + "stats", _stats)
     app.router.add_post(CONTROL_PREFIX + "faults", _add_faults)
     app.router.add_delete(CONTROL_PREFIX + "faults", _clear_faults)
+    app.router.add_post(CONTROL_PREFIX + "chaos", _set_chaos)

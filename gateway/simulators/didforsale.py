@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway.simulators.control import install_control
+from gateway.simulators.control import Fault, install_control
 from gateway.simulators.dataset import DidForSaleRow, local_date
 
 DIDFORSALE_BASE_PATH = "/didforsaleapi/index.php/api/V4"
@@ -43,6 +43,16 @@ CODE_SUCCESS = 100
 CODE_BAD_CREDENTIALS = 101
 CODE_BAD_DATE_RANGE = 113
 CODE_BAD_LAST_RECORD_NUMBER = 114
+CODE_TEMPORARY_FAILURE = 199
+PROVIDER_FAILURE = Fault(
+    status=200,
+    body={
+        "status": False,
+        "message": "Service temporarily unavailable",
+        "code": CODE_TEMPORARY_FAILURE,
+    },
+)
+"""How the API reports a failure of its own: HTTP 200 and `status: false` (for chaos)."""
 
 
 class DidForSaleStore(Sequence[DidForSaleRow]):
@@ -129,7 +139,7 @@ def create_didforsale_app(
     if page_size < 1:
         raise ValueError("page_size must be positive")
     app = web.Application()
-    install_control(app)
+    install_control(app, PROVIDER_FAILURE)
     app[DIDFORSALE_ROWS] = DidForSaleStore(rows, timezone)
     app[_ACCOUNT] = _Account(api_key, token, page_size)
     app.router.add_post(CDR_PATH, _sms_cdr)

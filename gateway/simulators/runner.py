@@ -15,6 +15,7 @@ from datetime import datetime
 from aiohttp import web
 
 from gateway.simulators.carrierx import CARRIERX_BASE_PATH, create_carrierx_app
+from gateway.simulators.control import FAULTS
 from gateway.simulators.dataset import (
     DEFAULT_SEED,
     generate_carrierx_records,
@@ -33,6 +34,7 @@ __all__ = [
     "DEMO_RECORDS",
     "DIDFORSALE_BASE_PATH",
     "KINDS",
+    "Chaos",
     "DemoSimulators",
     "create_demo_app",
     "run_simulator",
@@ -128,12 +130,29 @@ async def start_demo_simulators(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Chaos:
+    """Misbehaviour from the start: `latency` seconds on every reply, `rate` of them faulted."""
+
+    rate: float = 0.0
+    seed: int = 0
+    latency: float = 0.0
+
+
 def run_simulator(
-    kind: str, *, host: str, port: int, records: int, seed: int, timezone: str
+    kind: str,
+    *,
+    host: str,
+    port: int,
+    records: int,
+    seed: int,
+    timezone: str,
+    chaos: Chaos = Chaos(),
 ) -> None:
     """Generate a dataset, serve it, print where and with which credentials; stop on Ctrl-C
     or SIGTERM (handled here, so that it works even where the shell ignores SIGINT)."""
     app = create_demo_app(kind, records=records, seed=seed, timezone=timezone)
+    app[FAULTS].chaos(chaos.rate, chaos.seed, latency=chaos.latency)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(kind, app, host, port, records, timezone))
 

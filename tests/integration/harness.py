@@ -71,14 +71,16 @@ class Deployment:
 async def deploy(
     *,
     dfs_count: int = 700,
-    cx_counts: tuple[int, int] = (600, 150),
+    cx_counts: tuple[int, ...] = (600, 150),
     now: datetime | None = None,
     extra_providers: list[dict[str, Any]] | None = None,
     cache: dict[str, Any] | None = None,
     replicas: int = 1,
+    policy: dict[str, Any] | None = None,
 ) -> Deployment:
-    """DIDforSale `dfs` (Chicago time), CarrierX `cx-a` and `cx-b` (two simulators), and
-    `replicas` gateways sharing one config."""
+    """DIDforSale `dfs` (Chicago time), CarrierX `cx-a` and `cx-b` (one simulator each, as many
+    as `cx_counts` names), and `replicas` gateways sharing one config; `policy` holds keys
+    for every account's block (timeouts, retries, breaker)."""
     now = now or datetime.now(UTC)
     runners: list[web.AppRunner] = []
     dfs_rows = generate_didforsale_rows(dfs_count, seed=11, timezone=DFS_ZONE, now=now, days=29)
@@ -96,9 +98,10 @@ async def deploy(
             "api_key": "dfs-key",
             "token": "dfs-token",
             "timezone": DFS_ZONE,
+            **(policy or {}),
         }
     ]
-    for name, count, seed in (("cx-a", cx_counts[0], 12), ("cx-b", cx_counts[1], 13)):
+    for name, count, seed in zip(("cx-a", "cx-b"), cx_counts, (12, 13), strict=False):
         records = generate_carrierx_records(count, seed=seed, now=now, days=29)
         cx_records[name] = records
         runner, root = await start(
@@ -109,7 +112,13 @@ async def deploy(
         runners.append(runner)
         upstream[name] = root + CARRIERX_BASE_PATH
         providers.append(
-            {"name": name, "kind": "carrierx", "base_url": upstream[name], "token": CX_TOKEN}
+            {
+                "name": name,
+                "kind": "carrierx",
+                "base_url": upstream[name],
+                "token": CX_TOKEN,
+                **(policy or {}),
+            }
         )
     providers.extend(extra_providers or [])
     settings = parse_settings(

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import re
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -113,7 +114,7 @@ token = "{cx_token}"
 
 
 @pytest.fixture
-async def served(deployment: Deployment, tmp_path: Path):
+async def serve_process(deployment: Deployment, tmp_path: Path):
     """`sms-gateway serve --config` in its own process, over the test simulators."""
     config = tmp_path / "gateway.toml"
     config.write_text(
@@ -141,10 +142,42 @@ async def served(deployment: Deployment, tmp_path: Path):
     url = f"http://127.0.0.1:{port}"
     try:
         await wait_for(url + "/healthz")
-        yield url
+        yield process, url
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         await process.wait()
+
+
+@pytest.fixture
+async def served(serve_process):
+    return serve_process[1]
+
+
+async def test_sigterm_lets_the_request_in_flight_finish_then_stops(serve_process, deployment):
+    process, url = serve_process
+    cx_control = "/".join(deployment.upstream_urls["cx-a"].split("/", 3)[:3]) + "/_simulator/"
+    http = deployment.http
+    async with http.post(cx_control + "faults", json={"status": None, "delay": 1.0}) as response:
+        assert response.status == 200
+
+    async def slow_page():
+        query = '{ smsRecords(first: 3, filter: {providers: ["cx-main"]}) { nodes { id } } }'
+        async with http.post(url + "/graphql", json={"query": query}) as response:
+            return response.status, await response.json()
+
+    in_flight = asyncio.create_task(slow_page())
+    await asyncio.sleep(0.4)
+    process.send_signal(signal.SIGTERM)
+    await asyncio.sleep(0.2)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as fresh:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            async with fresh.get(url + "/healthz") as response:
+                await response.read()
+    status, body = await in_flight
+    assert status == 200 and "errors" not in body
+    assert len(body["data"]["smsRecords"]["nodes"]) == 3
+    assert await asyncio.wait_for(process.wait(), 10) == 0
 
 
 async def test_serve_with_a_config_file_answers_and_allows_its_cors_origin(served, deployment):

@@ -17,7 +17,6 @@ from gateway.config import CarrierXSettings, DidForSaleSettings
 from gateway.providers.base import Boundary, ProviderAdapter, StreamQuery
 from gateway.providers.carrierx import CarrierXAdapter
 from gateway.providers.didforsale import DidForSaleAdapter
-from gateway.providers.http import RetryPolicy
 from gateway.records import Order, RecordFilter, SmsRecord, TimeWindow
 from gateway.simulators.carrierx import CARRIERX_RECORDS, create_carrierx_app
 from gateway.simulators.control import FAULTS, Fault
@@ -28,9 +27,11 @@ from gateway.simulators.runner import CARRIERX_BASE_PATH, DIDFORSALE_BASE_PATH, 
 NOW = datetime(2024, 11, 20, tzinfo=UTC)
 """The 30 days before hold the US fall-back of 2024-11-03."""
 WINDOW = TimeWindow(NOW - timedelta(days=31), NOW)
-FAST_RETRY = RetryPolicy(
-    attempts=3, backoff_seconds=0.001, max_backoff_seconds=0.01, retry_after_cap_seconds=0.2
-)
+FAST_RETRY = {
+    "retry_backoff_seconds": 0.001,
+    "retry_backoff_max_seconds": 0.01,
+    "retry_after_max_seconds": 0.2,
+}
 DFS_KEY, DFS_TOKEN = "dfs-key-secret", "dfs-token-secret"
 CX_TOKEN, CX_READ_TOKEN, CX_NO_SCOPE_TOKEN = "cx-token-secret", "cx-read-secret", "cx-none-secret"
 CX_TOKENS = {
@@ -74,6 +75,7 @@ def dfs_settings(base_url: str, **overrides: Any) -> DidForSaleSettings:
         "token": DFS_TOKEN,
         "timezone": "America/Chicago",
         "timeout_seconds": 2,
+        **FAST_RETRY,
     }
     return DidForSaleSettings(**(values | overrides))
 
@@ -85,6 +87,7 @@ def cx_settings(base_url: str, **overrides: Any) -> CarrierXSettings:
         "base_url": base_url,
         "token": CX_TOKEN,
         "timeout_seconds": 2,
+        **FAST_RETRY,
     }
     return CarrierXSettings(**(values | overrides))
 
@@ -101,7 +104,7 @@ async def didforsale(
     async with serving(app) as root:
         base = root + DIDFORSALE_BASE_PATH
         settings = dfs_settings(base, timezone=timezone, **overrides)
-        yield Simulated(app, base, DidForSaleAdapter(settings, session, retry_policy=FAST_RETRY))
+        yield Simulated(app, base, DidForSaleAdapter(settings, session))
 
 
 @asynccontextmanager
@@ -111,7 +114,7 @@ async def carrierx(
     app = create_carrierx_app(records, tokens=CX_TOKENS)
     async with serving(app) as root:
         base = root + CARRIERX_BASE_PATH
-        adapter = CarrierXAdapter(cx_settings(base, **overrides), session, retry_policy=FAST_RETRY)
+        adapter = CarrierXAdapter(cx_settings(base, **overrides), session)
         yield Simulated(app, base, adapter)
 
 

@@ -28,7 +28,6 @@ from gateway.simulators.dataset import generate_carrierx_records
 from .simulated import (
     CX_NO_SCOPE_TOKEN,
     CX_READ_TOKEN,
-    FAST_RETRY,
     NOW,
     carrierx,
     closed_port,
@@ -281,9 +280,7 @@ async def test_faults_are_retried_then_reported(cx):
 
 
 async def test_a_slow_account(cx, session):
-    adapter = CarrierXAdapter(
-        cx_settings(cx.base_url, timeout_seconds=0.1), session, retry_policy=FAST_RETRY
-    )
+    adapter = CarrierXAdapter(cx_settings(cx.base_url, timeout_seconds=0.1), session)
     cx.inject(times=3, status=None, delay=0.3)
     with pytest.raises(ProviderUnavailable) as raised:
         await adapter.check()
@@ -292,7 +289,7 @@ async def test_a_slow_account(cx, session):
 
 async def test_a_closed_port(session):
     base = f"http://127.0.0.1:{closed_port()}/core/v2"
-    adapter = CarrierXAdapter(cx_settings(base), session, retry_policy=FAST_RETRY)
+    adapter = CarrierXAdapter(cx_settings(base), session)
     with pytest.raises(ProviderUnavailable) as raised:
         await adapter.get_many([RECORDS[0]["dr_sid"]])
     text = str(raised.value)

@@ -25,7 +25,6 @@ from gateway.records import (
 from gateway.simulators.dataset import generate_didforsale_rows
 
 from .simulated import (
-    FAST_RETRY,
     NOW,
     closed_port,
     dfs_listing,
@@ -252,7 +251,7 @@ async def test_configurable_field_names_reach_the_wire(chicago, session):
 
 async def test_a_closed_port(session):
     base = f"http://127.0.0.1:{closed_port()}/didforsaleapi/index.php/api/V4"
-    adapter = DidForSaleAdapter(dfs_settings(base), session, retry_policy=FAST_RETRY)
+    adapter = DidForSaleAdapter(dfs_settings(base), session)
     with pytest.raises(ProviderUnavailable) as raised:
         await adapter.check()
     assert raised.value.message == "didforsale account 'dfs' could not be reached"
@@ -270,7 +269,7 @@ async def test_a_fault_is_retried_then_reported(chicago):
 
 async def test_messages_hold_no_url_or_secret(session):
     base = f"http://127.0.0.1:{closed_port()}/didforsaleapi/index.php/api/V4"
-    adapter = DidForSaleAdapter(dfs_settings(base), session, retry_policy=FAST_RETRY)
+    adapter = DidForSaleAdapter(dfs_settings(base), session)
     with pytest.raises(ProviderUnavailable) as raised:
         await adapter.stream(query(Order.ASC, 3))
     text = str(raised.value)

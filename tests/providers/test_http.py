@@ -1,4 +1,6 @@
 import asyncio
+import contextlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -6,13 +8,23 @@ import pytest
 from aiohttp import web
 
 from gateway.errors import ProviderError, ProviderUnavailable
-from gateway.providers.http import RetryPolicy, decode_json, parse_retry_after, request_json
+from gateway.providers.http import AccountClient, CallPolicy, decode_json, parse_retry_after
 
 from .simulated import closed_port, serving
 
-FAST = RetryPolicy(
+FAST = CallPolicy(
     attempts=3, backoff_seconds=0.001, max_backoff_seconds=0.01, retry_after_cap_seconds=0.3
 )
+
+
+def client(session, **policy):
+    return AccountClient(
+        session,
+        provider="cx-main",
+        kind="carrierx",
+        policy=replace(FAST, **policy),
+        headers={"Authorization": "Bearer cx-secret"},
+    )
 
 
 class Script:
@@ -41,20 +53,11 @@ def failing(status, headers=None):
     return (status, '{"message": "nope"}', headers or {}, 0)
 
 
-async def call(session, script, *, retry=True, timeout=2.0, method="GET"):
+async def call(session, script, *, retry=True, method="GET", **policy):
     app = web.Application()
     app.router.add_route("*", "/x", script.handle)
     async with serving(app) as root:
-        return await request_json(
-            session,
-            method,
-            root + "/x",
-            provider="cx-main",
-            kind="carrierx",
-            timeout=timeout,
-            retry=retry,
-            policy=FAST,
-        )
+        return await client(session, **policy).request(method, root + "/x", retry=retry)
 
 
 async def test_json_numbers_arrive_as_decimal(session):
@@ -127,7 +130,7 @@ async def test_non_finite_numbers_are_not_json(session):
 async def test_a_slow_account_times_out_on_every_attempt(session):
     script = Script((200, "{}", {}, 1.0))
     with pytest.raises(ProviderUnavailable) as raised:
-        await call(session, script, timeout=0.1)
+        await call(session, script, timeout_seconds=0.1)
     assert script.calls == 3
     assert raised.value.message == "carrierx account 'cx-main' did not answer within 0.1s"
 
@@ -135,16 +138,7 @@ async def test_a_slow_account_times_out_on_every_attempt(session):
 async def test_a_closed_port(session):
     url = f"http://127.0.0.1:{closed_port()}/x?token=cx-secret"
     with pytest.raises(ProviderUnavailable) as raised:
-        await request_json(
-            session,
-            "GET",
-            url,
-            provider="cx-main",
-            kind="carrierx",
-            timeout=1,
-            retry=True,
-            policy=FAST,
-        )
+        await client(session).request("GET", url, retry=True)
     assert raised.value.message == "carrierx account 'cx-main' could not be reached"
 
 
@@ -168,3 +162,79 @@ def test_decode_json_keeps_integers():
 def test_parse_retry_after(header, seconds):
     now = datetime(2024, 11, 20, tzinfo=UTC)
     assert parse_retry_after(header, now) == seconds
+
+
+async def test_the_breaker_opens_after_consecutive_failures_and_probes_after_the_cooldown(session):
+    script = Script(failing(503), failing(503), ok())
+    app = web.Application()
+    app.router.add_route("*", "/x", script.handle)
+    account = client(session, attempts=1, breaker_failures=2, breaker_cooldown_seconds=0.3)
+    async with serving(app) as root:
+        for _ in range(2):
+            with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
+                await account.request("GET", root + "/x", retry=True)
+        assert await account.breaker_open()
+        with pytest.raises(ProviderUnavailable) as raised:
+            await account.request("GET", root + "/x", retry=True)
+        assert raised.value.message == (
+            "carrierx account 'cx-main' is failing; it is not asked again for up to 0.3s"
+        )
+        assert script.calls == 2, "an open breaker does not ask the provider"
+        await asyncio.sleep(0.35)
+        assert (await account.request("GET", root + "/x", retry=True)).status == 200
+        assert not await account.breaker_open()
+        assert script.calls == 3
+
+
+async def test_replies_that_the_adapter_reads_keep_the_breaker_closed(session):
+    script = Script(failing(503), failing(404), failing(503))
+    app = web.Application()
+    app.router.add_route("*", "/x", script.handle)
+    account = client(session, attempts=1, breaker_failures=2)
+    async with serving(app) as root:
+        for _ in range(3):
+            with contextlib.suppress(ProviderUnavailable):
+                await account.request("GET", root + "/x", retry=True)
+        assert not await account.breaker_open()
+
+
+async def test_a_reply_over_the_size_cap_is_refused_unread(session):
+    huge = '{"items": ["' + "x" * 5000 + '"]}'
+    for chunked in (False, True):
+
+        async def handle(request, chunked=chunked):
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            if chunked:
+                response.enable_chunked_encoding()
+            else:
+                response.content_length = len(huge)
+            await response.prepare(request)
+            await response.write(huge.encode())
+            return response
+
+        app = web.Application()
+        app.router.add_get("/x", handle)
+        async with serving(app) as root:
+            with pytest.raises(ProviderError) as raised:
+                await client(session, max_reply_bytes=4096).request("GET", root + "/x", retry=True)
+        assert raised.value.message == "carrierx account 'cx-main' sent a reply over 4096 bytes"
+        assert "xxx" not in str(raised.value)
+
+
+async def test_concurrent_calls_stay_within_the_account_limit(session):
+    running = peak = 0
+
+    async def handle(request):
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_get("/x", handle)
+    account = client(session, max_concurrency=3)
+    async with serving(app) as root:
+        await asyncio.gather(*(account.request("GET", root + "/x", retry=True) for _ in range(10)))
+    assert peak == 3

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections import Counter
 
+import aiohttp
 import pytest
 
 from gateway.simulators.control import FAULTS, STATS, Fault
@@ -78,3 +81,79 @@ async def test_control_routes_are_not_counted(http) -> None:
                 assert (await response.json())["requests"] == 0
     finally:
         await runner.cleanup()
+
+
+async def test_malformed_truncated_and_dropped_replies(http) -> None:
+    runner, served = await cx_serve(count=5)
+    listing = served.base + "/sms/message_drs"
+    try:
+        for kind in ("malformed", "truncated", "drop"):
+            spec = {"kind": kind, "status": None} if kind == "truncated" else {"kind": kind}
+            if kind == "drop":
+                spec["times"] = 2  # aiohttp's client sends an idempotent request again once
+            async with http.post(served.root + "/_simulator/faults", json=spec) as response:
+                assert response.status == 200
+        async with http.get(listing, headers=bearer()) as response:
+            assert response.status == 200
+            with pytest.raises(ValueError):
+                json.loads(await response.text())
+        async with http.get(listing, headers=bearer()) as response:
+            assert response.status == 200
+            text = await response.text()
+            assert text.startswith('{"') and len(text) > 20
+            with pytest.raises(ValueError):
+                json.loads(text)
+        fresh = aiohttp.TCPConnector(force_close=True)  # a pooled one is retried by aiohttp
+        async with aiohttp.ClientSession(connector=fresh) as once:
+            with pytest.raises(aiohttp.ServerDisconnectedError):
+                async with once.get(listing, headers=bearer()) as response:
+                    await response.read()
+        async with http.get(listing, headers=bearer()) as response:
+            assert response.status == 200 and len((await response.json())["items"]) == 5
+    finally:
+        await runner.cleanup()
+
+
+async def test_chaos_faults_the_share_asked_with_every_kind(http) -> None:
+    runner, served = await cx_serve(count=5)
+    listing = served.base + "/sms/message_drs"
+    outcomes: Counter[str] = Counter()
+    try:
+        spec = {"rate": 0.5, "seed": 3, "stall": 0.01}
+        async with http.post(served.root + "/_simulator/chaos", json=spec) as response:
+            assert response.status == 200
+        for _ in range(200):
+            try:
+                async with http.get(listing, headers=bearer()) as response:
+                    text = await response.text()
+                    ok = response.status == 200 and len(_json_or_none(text) or {}) > 0
+                    outcomes["ok" if ok else str(response.status)] += 1
+            except aiohttp.ServerDisconnectedError:
+                outcomes["dropped"] += 1
+        faulted = 200 - outcomes["ok"]
+        assert 70 <= faulted <= 110, outcomes
+        assert {"500", "503", "429", "dropped"} <= set(outcomes), outcomes
+        assert outcomes["200"] > 0, "malformed or truncated bodies with 200"
+        async with http.post(served.root + "/_simulator/chaos", json={"rate": 0}) as response:
+            assert response.status == 200
+        async with http.get(listing, headers=bearer()) as response:
+            assert response.status == 200
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("spec", [{"rate": 2}, {"rate": 0.1, "colour": 1}, {"latency": -1}])
+async def test_bad_chaos_spec_is_400(http, spec) -> None:
+    runner, served = await cx_serve(count=5)
+    try:
+        async with http.post(served.root + "/_simulator/chaos", json=spec) as response:
+            assert response.status == 400
+    finally:
+        await runner.cleanup()
+
+
+def _json_or_none(text: str) -> dict | None:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

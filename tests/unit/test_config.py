@@ -61,6 +61,18 @@ def test_a_full_config_loads_with_several_accounts_of_one_kind(tmp_path):
     assert settings.cache.backend == "memory"
 
 
+def test_each_account_has_its_own_call_policy_with_defaults(tmp_path):
+    text = GOOD.replace(
+        'token = "literal-token"',
+        'token = "literal-token"\ntimeout_seconds = 2.5\nretries = 0\nbreaker_cooldown_seconds = 5',
+    )
+    settings = load_settings(write(tmp_path, text), ENV)
+    tuned, default = settings.providers[2], settings.providers[1]
+    assert (tuned.timeout_seconds, tuned.retries, tuned.breaker_cooldown_seconds) == (2.5, 0, 5)
+    assert (default.timeout_seconds, default.retries, default.breaker_failures) == (10, 2, 5)
+    assert default.max_concurrency == 8 and default.max_reply_bytes == 16 * 1024 * 1024
+
+
 @pytest.mark.parametrize(
     ("change", "key", "problem"),
     [
@@ -87,6 +99,21 @@ def test_a_full_config_loads_with_several_accounts_of_one_kind(tmp_path):
             lambda t: t.replace('token = "literal-token"', 'token = "x"\napi_key = "k"'),
             "providers[2].api_key",
             "unknown key",
+        ),
+        (
+            lambda t: t.replace('token = "literal-token"', 'token = "x"\nretries = -1'),
+            "providers[2].retries",
+            "greater than or equal to 0",
+        ),
+        (
+            lambda t: t.replace('token = "literal-token"', 'token = "x"\nbreaker_failures = 0'),
+            "providers[2].breaker_failures",
+            "greater than or equal to 1",
+        ),
+        (
+            lambda t: t.replace("port = 8123", "port = 8123\nshutdown_grace_seconds = 0"),
+            "server.shutdown_grace_seconds",
+            "greater than 0",
         ),
     ],
 )

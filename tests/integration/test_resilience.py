@@ -1,0 +1,232 @@
+"""Providers that fail, stall, throttle and lie, through real HTTP: nothing is lost or doubled.
+
+The simulators inject the faults themselves (`/_simulator/chaos` and `/_simulator/faults`),
+so the gateway meets them exactly as it would meet a misbehaving provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from .harness import Deployment, deploy, expected_order
+
+WALK = """
+query Walk($first: Int, $after: String, $last: Int, $before: String) {
+  smsRecords(first: $first, after: $after, last: $last, before: $before) {
+    edges { node { provider { name } providerRecordId } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    providerStatus { provider ok code message }
+  }
+}
+"""
+CHAOS_POLICY = {
+    "timeout_seconds": 0.25,
+    "retries": 1,
+    "retry_backoff_seconds": 0.001,
+    "retry_backoff_max_seconds": 0.01,
+    "retry_after_max_seconds": 0.05,
+    "breaker_failures": 3,
+    "breaker_cooldown_seconds": 0.1,
+}
+DOWN_POLICY = {
+    "timeout_seconds": 0.3,
+    "retries": 1,
+    "retry_backoff_seconds": 0.001,
+    "retry_backoff_max_seconds": 0.01,
+    "breaker_failures": 2,
+    "breaker_cooldown_seconds": 1.0,
+}
+PAGE_SIZE = 25
+
+
+def control(deployment: Deployment, name: str) -> str:
+    """The simulator's own root, where its control routes live."""
+    return "/".join(deployment.upstream_urls[name].split("/", 3)[:3]) + "/_simulator/"
+
+
+async def post(deployment: Deployment, url: str, spec: dict[str, Any]) -> None:
+    assert deployment.http is not None
+    async with deployment.http.post(url, json=spec) as response:
+        assert response.status == 200, await response.text()
+
+
+async def upstream_requests(deployment: Deployment, name: str) -> int:
+    assert deployment.http is not None
+    async with deployment.http.get(control(deployment, name) + "stats") as response:
+        return (await response.json())["requests"]
+
+
+@pytest.fixture(params=[600, 0], ids=["cached", "uncached"])
+async def chaotic(request) -> tuple[Deployment, bool]:
+    """5,000 records of two providers; with the page cache on, DIDforSale is asked about ten
+    times in a walk, with it off about once a page, so its faults show too."""
+    deployed = await deploy(
+        dfs_count=2500, cx_counts=(2500,), cache={"ttl_seconds": request.param}, policy=CHAOS_POLICY
+    )
+    for seed, name in enumerate(("dfs", "cx-a"), start=41):
+        spec = {"rate": 0.2, "seed": seed, "stall": 0.4}
+        await post(deployed, control(deployed, name) + "chaos", spec)
+    yield deployed, request.param > 0
+    await deployed.close()
+
+
+@pytest.mark.parametrize("forward", [True, False], ids=["first-after", "last-before"])
+async def test_a_walk_through_chaos_sees_every_record_exactly_once(chaotic, forward):
+    """About a fifth of upstream calls fail in every way there is; the walk goes on until
+    the end is reached with every provider answering, and holds each record once."""
+    deployment, cached = chaotic
+    seen: list[tuple[str, str]] = []
+    errors: Counter[tuple[str, str]] = Counter()
+    cursor = None
+    for _ in range(3 * 5000 // PAGE_SIZE):
+        variables = (
+            {"first": PAGE_SIZE, "after": cursor}
+            if forward
+            else {"last": PAGE_SIZE, "before": cursor}
+        )
+        result = await deployment.gql(WALK, variables)
+        connection = result["data"]["smsRecords"]
+        found = [
+            (e["node"]["provider"]["name"], e["node"]["providerRecordId"])
+            for e in connection["edges"]
+        ]
+        seen = seen + found if forward else found + seen
+        failed = {s["provider"]: s["code"] for s in connection["providerStatus"] if not s["ok"]}
+        reported = {
+            e["extensions"]["provider"]: e["extensions"]["code"] for e in result.get("errors", [])
+        }
+        assert reported == failed
+        assert set(failed.values()) <= {"PROVIDER_UNAVAILABLE", "PROVIDER_ERROR"}
+        errors.update(failed.items())
+        info = connection["pageInfo"]
+        more = info["hasNextPage"] if forward else info["hasPreviousPage"]
+        if failed:
+            assert more, "a page with a failed provider is never the last"
+        if not more:
+            break
+        cursor = info["endCursor"] if forward else info["startCursor"]
+    else:
+        pytest.fail(f"the walk did not end; {len(seen)} records seen")
+    duplicates = [key for key, count in Counter(seen).items() if count > 1]
+    assert duplicates == []
+    assert sorted(seen) == sorted(expected_order(deployment))
+    assert {code for _, code in errors} == {"PROVIDER_UNAVAILABLE", "PROVIDER_ERROR"}, errors
+    failed_accounts = {name for name, _ in errors}
+    assert failed_accounts == ({"cx-a"} if cached else {"dfs", "cx-a"}), errors
+
+
+@pytest.fixture
+async def fragile() -> Deployment:
+    deployed = await deploy(dfs_count=300, cx_counts=(300,), policy=DOWN_POLICY)
+    yield deployed
+    await deployed.close()
+
+
+async def timed_page(deployment: Deployment) -> tuple[dict[str, Any], float]:
+    started = time.monotonic()
+    result = await deployment.gql(WALK, {"first": 10})
+    return result, time.monotonic() - started
+
+
+async def readiness(deployment: Deployment) -> tuple[int, dict[str, Any]]:
+    assert deployment.http is not None
+    async with deployment.http.get(deployment.gateway_url + "/readyz") as response:
+        return response.status, await response.json()
+
+
+async def test_a_stalled_provider_costs_its_timeout_then_nothing_once_its_breaker_opens(fragile):
+    await post(
+        fragile, control(fragile, "cx-a") + "faults", {"status": None, "delay": 5, "times": 1000}
+    )
+    bound = DOWN_POLICY["timeout_seconds"] * (DOWN_POLICY["retries"] + 1) + 0.5
+    for _ in range(DOWN_POLICY["breaker_failures"]):
+        result, elapsed = await timed_page(fragile)
+        assert elapsed < bound, f"a page took {elapsed:.2f}s, over the {bound:.2f}s bound"
+        assert [e["extensions"] for e in result["errors"]] == [
+            {"code": "PROVIDER_UNAVAILABLE", "provider": "cx-a"}
+        ]
+        assert "within 0.3s" in result["errors"][0]["message"]
+        assert len(result["data"]["smsRecords"]["edges"]) == 10, "dfs fills the page"
+
+    asked = await upstream_requests(fragile, "cx-a")
+    result, elapsed = await timed_page(fragile)
+    assert await upstream_requests(fragile, "cx-a") == asked, "an open breaker asks nothing"
+    assert elapsed < DOWN_POLICY["timeout_seconds"], "an open breaker does not wait"
+    assert "is failing" in result["errors"][0]["message"]
+    status, body = await readiness(fragile)
+    assert status == 503 and body["status"] == "degraded"
+    assert body["providers"]["cx-a"]["ok"] is False
+    assert body["providers"]["dfs"]["ok"] is True
+
+    async with fragile.http.delete(control(fragile, "cx-a") + "faults") as response:
+        assert response.status == 200
+    await asyncio.sleep(DOWN_POLICY["breaker_cooldown_seconds"] + 0.1)
+    result, _ = await timed_page(fragile)
+    assert "errors" not in result
+    assert all(s["ok"] for s in result["data"]["smsRecords"]["providerStatus"])
+    status, body = await readiness(fragile)
+    assert status == 200 and body["status"] == "ok"
+
+
+MARKER = "body-text-that-must-not-leak"
+LYING_REPLIES = {
+    "cx wrong types": ("cx-a", {"items": [{"dr_sid": 5, "date_insert": 7, "message": MARKER}]}),
+    "cx missing fields": ("cx-a", {"items": [{"message": MARKER}], "has_more": False}),
+    "cx bad date": (
+        "cx-a",
+        {"items": [{"dr_sid": "a1", "date_insert": MARKER, "status": "sent"}], "has_more": False},
+    ),
+    "cx items not a list": ("cx-a", {"items": MARKER}),
+    "cx huge": ("cx-a", {"items": [], "padding": MARKER * 10_000}),
+    "dfs wrong types": (
+        "dfs",
+        {
+            "status": True,
+            "code": 100,
+            "sms_cdr": [{"uuid": [], "date": MARKER}],
+            "last_record_number": 0,
+        },
+    ),
+    "dfs bad date": (
+        "dfs",
+        {
+            "status": True,
+            "code": 100,
+            "sms_cdr": [{"uuid": "1", "date": MARKER, "message": MARKER}],
+            "last_record_number": 0,
+        },
+    ),
+    "dfs no listing": ("dfs", {"status": True, "code": 100, "message": MARKER}),
+    "dfs huge": ("dfs", {"status": True, "code": 100, "sms_cdr": [], "x": MARKER * 10_000}),
+}
+
+
+@pytest.fixture(scope="module")
+async def capped() -> Deployment:
+    deployed = await deploy(
+        dfs_count=200, cx_counts=(200,), cache={"ttl_seconds": 0}, policy={"max_reply_bytes": 65536}
+    )
+    yield deployed
+    await deployed.close()
+
+
+@pytest.mark.parametrize("case", list(LYING_REPLIES))
+async def test_a_provider_reply_that_cannot_be_read_fails_that_provider_alone(capped, case):
+    failing, body = LYING_REPLIES[case]
+    other = "dfs" if failing == "cx-a" else "cx-a"
+    await post(capped, control(capped, failing) + "faults", {"status": 200, "body": body})
+    result = await capped.gql(WALK, {"first": 10})
+    assert [e["extensions"] for e in result["errors"]] == [
+        {"code": "PROVIDER_ERROR", "provider": failing}
+    ]
+    assert MARKER not in str(result)
+    connection = result["data"]["smsRecords"]
+    assert {e["node"]["provider"]["name"] for e in connection["edges"]} == {other}
+    assert len(connection["edges"]) == 10
+    again = await capped.gql(WALK, {"first": 10})
+    assert "errors" not in again, "the next call reads the provider normally"
