@@ -410,8 +410,11 @@ def _anchor(query: StreamQuery, account: str) -> str | None:
 def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:
     """Filter clauses that never drop a record the gateway-side filter keeps (it still runs).
 
-    Values outside the documented sets map to catch-alls (`UNKNOWN`, `UNDIRECTED`, a type
-    read from media), so those are asked for as complements (`notin`, `ne`) rather than `eq`.
+    Values outside the documented sets, null among them, map to catch-alls (`UNKNOWN`,
+    `UNDIRECTED`, a type read from media). A filter that wants a catch-all is not sent: a
+    complement (`notin`, `ne`) would miss the nulls where an API reads null as SQL does, so
+    the gateway filters those itself. `type` is sent as `ne` the other type, which keeps
+    undocumented values (typed by their media) though not a missing type.
     A boundary of another account becomes a time bound: a record of this account at the same
     instant lies after it iff this account's name sorts after (ascending) or before
     (descending) the boundary's.
@@ -425,17 +428,10 @@ def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:
             op = "le" if account < boundary.provider else "lt"
         clauses.append(time_clause(op, boundary.created_at))
     narrowing = query.filter
-    if narrowing.direction is Direction.UNDIRECTED:
-        clauses.append(_membership("direction", "notin", [Direction.INBOUND, Direction.OUTBOUND]))
-    elif narrowing.direction is not None:
+    if narrowing.direction not in (None, Direction.UNDIRECTED):
         clauses.append(f"direction eq '{narrowing.direction.value}'")
-    if narrowing.statuses is not None:
-        if SmsStatus.UNKNOWN in narrowing.statuses:
-            others = [s for s in SmsStatus if s not in narrowing.statuses]
-            if others:
-                clauses.append(_membership("status", "notin", others))
-        else:
-            clauses.append(_membership("status", "in", list(narrowing.statuses)))
+    if narrowing.statuses is not None and SmsStatus.UNKNOWN not in narrowing.statuses:
+        clauses.append(_membership("status", "in", list(narrowing.statuses)))
     if narrowing.type is not None:
         other = MessageType.MMS if narrowing.type is MessageType.SMS else MessageType.SMS
         clauses.append(f"type ne '{other.value}'")

@@ -114,8 +114,8 @@ def carrierx_records(account: str, count: int, seed: int) -> list[dict[str, Any]
     records = []
     for at, sid in zip(instants, _against_id_order(sids, instants), strict=True):
         mms = rng.random() < 0.2
-        direction = rng.choice(("inbound", "outbound", "outbound", "undirected"))
-        status = rng.choice(CX_STATUSES)
+        direction = rng.choice(("inbound", "outbound", "outbound", "undirected", None))
+        status = rng.choice((*CX_STATUSES, None))
         sent = None if status in ("queued", "accepted") else at + timedelta(milliseconds=400)
         numbers = [f"1{rng.randrange(10**9, 10**10)}" for _ in range(3)]
         records.append(
@@ -175,7 +175,12 @@ def numbers_of(raw: dict[str, Any]) -> set[str]:
     return {f"+{number}" for number in [*plain, *group] if number}
 
 
+def direction_of(raw: dict[str, Any]) -> str:
+    """The schema's direction of a raw row: a documented value, else `undirected`."""
+    return raw["direction"] if raw["direction"] in ("inbound", "outbound") else "undirected"
+
+
 def status_of(raw: dict[str, Any]) -> str:
-    """The schema's status of a raw row: a documented value, else `unknown`."""
+    """The schema's status of a raw row: a documented value (null is not), else `unknown`."""
     known = set(CX_STATUSES) - {"accepted"}
     return raw["status"] if raw["status"] in known else "unknown"
