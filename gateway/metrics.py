@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -16,5 +16,24 @@ HTTP_LATENCY = Histogram(
     "gateway_http_request_seconds",
     "Time to serve an HTTP request, by path.",
     ["path"],
+    registry=REGISTRY,
+)
+UPSTREAM_REQUESTS = Counter(
+    "gateway_upstream_requests_total",
+    "Requests sent to provider accounts, by account and outcome (an HTTP status, `timeout` or "
+    "`unreachable`); retries count one each.",
+    ["provider", "outcome"],
+    registry=REGISTRY,
+)
+UPSTREAM_LATENCY = Histogram(
+    "gateway_upstream_request_seconds",
+    "Time of one request to a provider account, reply read, by account.",
+    ["provider"],
+    registry=REGISTRY,
+)
+BREAKER_OPEN = Gauge(
+    "gateway_provider_breaker_open",
+    "1 while an account's circuit breaker refuses calls without asking it, else 0.",
+    ["provider"],
     registry=REGISTRY,
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,7 +93,7 @@ class CarrierXAdapter:
         clauses = pushdown(query, span, self.name)
         if query.order is Order.ASC:
             return Stream(await self._ascending(query, clauses))
-        found = await self._descending(query, clauses)
+        found = await self._descending(query, span, clauses)
         return Stream(found, [{"o": Order.DESC.value, "s": r.provider_record_id} for r in found])
 
     async def _ascending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
@@ -107,7 +108,9 @@ class CarrierXAdapter:
             walk.take(*self._read_list(reply))
         return walk.found
 
-    async def _descending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
+    async def _descending(
+        self, query: StreamQuery, span: TimeWindow, clauses: list[str]
+    ) -> list[SmsRecord]:
         """Newest first, as the exact reverse of the ascending order, ties included.
 
         The contract leaves open how `order=date_insert desc` lists records of the same
@@ -115,10 +118,15 @@ class CarrierXAdapter:
         records nearest before it) and reversed. The sid is this account's record at the
         boundary, or the hint of its last record; without either (a walk's first page), one
         descending listing finds the newest records and same-millisecond runs in it are read
-        again ascending.
+        again ascending. A hinted sid bounds the listing by itself, so the time bound of
+        another account's boundary, which would leave out the sid's own record, is not sent
+        with it.
         """
         boundary = query.after
         anchor = _anchor(query, self.name)
+        anchored = clauses
+        if anchor is not None and boundary is not None and boundary.provider != self.name:
+            anchored = pushdown(replace(query, after=None), span, self.name)
         fields = included_fields(query)
         found: list[SmsRecord] = []
         ask = min(MAX_PAGE, query.limit)
@@ -132,11 +140,12 @@ class CarrierXAdapter:
                 need = query.limit - len(found)
                 ask = min(MAX_PAGE, max(need, 2 * ask))
                 continue
-            reply = await self._list(Order.ASC, ask, clauses, fields, before=anchor)
+            reply = await self._list(Order.ASC, ask, anchored, fields, before=anchor)
             if reply.status == 400 and not found:
                 if boundary is not None and boundary.provider == self.name:
                     clauses = [*clauses, time_clause("lt", boundary.created_at)]
                 anchor = None
+                anchored = clauses
                 continue
             items, more = self._read_list(reply)
             kept = [record for record in reversed(items) if wanted(query, record)]

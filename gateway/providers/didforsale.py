@@ -186,13 +186,17 @@ class DidForSaleAdapter:
         """Follows the page tokens from the hint's page and offset, or else lists from the
         boundary's second; the hint of each record names its page and the offset after it.
 
-        A provider may honour a page token only once or only for a while: when the hinted
-        token is refused, the boundary alone finds the place again."""
+        A provider may honour a page token only once or only for a while, and rows may
+        arrive late: when the hinted token is refused, or its page no longer holds the
+        boundary's record just before the hinted offset, the boundary alone finds the place
+        again."""
         resume = _AscendingHint.parse(query.resume)
         if resume is None:
             return await self._ascending_from(query, span, None)
         try:
             return await self._ascending_from(query, span, resume)
+        except _StaleHint:
+            pass
         except ProviderError:
             if resume.token == 0:
                 raise
@@ -203,23 +207,26 @@ class DidForSaleAdapter:
     ) -> Stream:
         """The lead hint is the place of the first record found, or the end of the listing
         when there is none, so that the next page reads on from the cache either way."""
-        gate: _AscendingResume | None = None
+        gate = _AscendingResume(query.after, self.name)
+        hinted = resume is not None
         if resume is None:
             start = span.start if query.after is None else max(span.start, query.after.created_at)
             if start >= span.end:
                 return Stream()
             first, last = (t.strftime(DATE_FORMAT) for t in wall_range(start, span.end, self._zone))
             resume = _AscendingHint(first, last, 0, 0)
-            gate = _AscendingResume(query.after, self.name)
         found: list[SmsRecord] = []
         hints: list[dict[str, Any]] = []
         lead: dict[str, Any] | None = None
         tail: dict[str, Any] | None = None
         async with aclosing(self._pages(resume.first, resume.last, resume.token)) as pages:
             async for token, page in pages:
-                skip = resume.offset if token == resume.token else 0
+                skip = 0
+                if hinted and token == resume.token:
+                    skip = resume.offset
+                    gate.resume_at(page.records, skip)
                 for index, record in enumerate(page.records[skip:], start=skip):
-                    if gate is not None and not gate.passes(record):
+                    if not gate.passes(record):
                         continue
                     if span.contains(record.created_at) and wanted(query, record):
                         if lead is None:
@@ -355,6 +362,10 @@ class _DescendingHint:
         return _DescendingHint(self.start - timedelta(seconds=seconds), self.start)
 
 
+class _StaleHint(Exception):
+    """The hinted page is not the one the hint was made on."""
+
+
 class _AscendingResume:
     """Which records, met in ascending listing order, lie strictly after a boundary."""
 
@@ -362,6 +373,18 @@ class _AscendingResume:
         self._boundary = boundary
         self._own = boundary is not None and boundary.provider == account
         self._passed_it = False
+
+    def resume_at(self, records: list[SmsRecord], offset: int) -> None:
+        """Starts at `offset` of a hinted page, which must still reach that far and, for a
+        boundary of this account, hold its record just before; raises `_StaleHint` if not."""
+        if offset > len(records):
+            raise _StaleHint
+        boundary = self._boundary
+        if self._own and boundary is not None:
+            before = records[offset - 1] if offset else None
+            if before is None or before.provider_record_id != boundary.record_id:
+                raise _StaleHint
+            self._passed_it = True
 
     def passes(self, record: SmsRecord) -> bool:
         boundary = self._boundary

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from tenacity import (
 
 from gateway.config import ProviderSettings
 from gateway.errors import ProviderError, ProviderUnavailable
+from gateway.metrics import BREAKER_OPEN, UPSTREAM_LATENCY, UPSTREAM_REQUESTS
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +87,10 @@ class HttpReply(NamedTuple):
 class _Transient(Exception):
     """A failure worth another attempt; its message is already safe for clients."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, outcome: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.outcome = outcome
         self.retry_after = retry_after
 
 
@@ -182,8 +185,28 @@ class AccountClient:
                 self._provider,
                 f"{self._label} is failing; it is not asked again for up to {cooldown:g}s",
             ) from None
+        finally:
+            BREAKER_OPEN.labels(self._provider).set(int(await self.breaker_open()))
 
     async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
+        """One attempt, counted and timed by its outcome."""
+        started = time.perf_counter()
+        outcome = "cancelled"
+        try:
+            reply = await self._exchange(method, url, kwargs)
+            outcome = str(reply.status)
+            return reply
+        except _Transient as exc:
+            outcome = exc.outcome
+            raise
+        except ProviderError:
+            outcome = "unreadable"
+            raise
+        finally:
+            UPSTREAM_LATENCY.labels(self._provider).observe(time.perf_counter() - started)
+            UPSTREAM_REQUESTS.labels(self._provider, outcome).inc()
+
+    async def _exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
         label = self._label
         try:
             async with (
@@ -202,11 +225,12 @@ class AccountClient:
                 retry_after = response.headers.get("Retry-After")
         except TimeoutError:
             seconds = self._policy.timeout_seconds
-            raise _Transient(f"{label} did not answer within {seconds:g}s") from None
+            raise _Transient(f"{label} did not answer within {seconds:g}s", "timeout") from None
         except aiohttp.ClientError:
-            raise _Transient(f"{label} could not be reached") from None
+            raise _Transient(f"{label} could not be reached", "unreachable") from None
         if status == 429:
-            raise _Transient(f"{label} is rate limiting requests", parse_retry_after(retry_after))
+            wait = parse_retry_after(retry_after)
+            raise _Transient(f"{label} is rate limiting requests", str(status), wait)
         if status >= 500:
             raise _Transient(
                 f"{label} is unavailable (HTTP {status})", parse_retry_after(retry_after)

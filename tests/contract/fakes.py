@@ -9,7 +9,9 @@ row id, not reusable, and `forget_tokens` drops them all, as a restart would); r
 `text/html` as from a PHP front end; failure codes are not the simulator's; rows and
 envelope carry unknown fields; ties come in insertion order.
 
-CarrierX: `offset` is refused next to `after`/`before` even when it is 0; pagination links
+CarrierX: `offset` is refused next to `after`/`before` even when it is 0; a SID that the
+filter leaves out of the listing is as unknown to `after`/`before` as one that never was;
+pagination links
 use other parameters than the simulator's; `null` matches no filter operator (SQL reading);
 `user_data` length is counted in UTF-16 code units; items and envelope carry unknown fields.
 
@@ -77,6 +79,10 @@ class DidForSaleFake:
         self.bodies: list[Any] = []
         self.refusals: list[str] = []
         self.stale_tokens = 0  # refused continuations: a recovery path, not a client error
+        self.stale_answer = "refuse"
+        """How an unknown `last_record_number` is answered: `refuse` (`status: false`) or
+        `empty` (a successful last page with no rows, as a provider that drops an expired
+        server-side cursor might)."""
         self.faults = Faults()
 
     def app(self) -> web.Application:
@@ -123,6 +129,10 @@ class DidForSaleFake:
             issued = self._tokens.pop(number, None) if type(number) is int else None
             if issued is None or issued[:2] != (start, end):
                 self.stale_tokens += 1
+                if self.stale_answer == "empty":
+                    return _php_json(
+                        {"code": 100, "status": True, "sms_cdr": [], "last_record_number": 0}
+                    )
                 return _php_json(
                     {
                         "status": False,
@@ -295,7 +305,7 @@ class CarrierXFake:
         matching = [r for r in ranked if all(_holds(term, r) for term in terms)]
         if cursor:
             sid = after if after is not None else before
-            if sid not in rank:
+            if sid not in {r["dr_sid"] for r in matching}:
                 raise CxRefused(400, "unknown SID", "after" if after is not None else "before")
             if after is not None:
                 beyond = [r for r in matching if rank[r["dr_sid"]] > rank[sid]]

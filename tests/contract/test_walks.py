@@ -139,6 +139,60 @@ async def test_a_walk_survives_the_provider_forgetting_its_page_tokens(contract)
     assert contract.refusals() == {}
 
 
+async def walk_one_account(contract: Contract, account: str, size: int, between=None) -> list:
+    """An ascending walk of one account's records; `between(page)` runs before each page."""
+    record_filter = WINDOW_FILTER | {"providers": [account]}
+    seen: list[tuple[str, str]] = []
+    after = None
+    for page in range(10_000):
+        if between is not None:
+            between(page)
+        variables = {
+            "first": size,
+            "after": after,
+            "order": "CREATED_AT_ASC",
+            "filter": record_filter,
+        }
+        connection = await fetch(contract, variables)
+        seen += page_ids(connection)
+        if not connection["pageInfo"]["hasNextPage"]:
+            return seen
+        after = connection["pageInfo"]["endCursor"]
+    raise AssertionError("the walk did not end")
+
+
+async def test_a_walk_survives_stale_page_tokens_answered_as_an_empty_last_page(contract):
+    """A token kept in a cursor may come back as a successful, empty last page rather than
+    a refusal; that must not end the walk early."""
+    fake = contract.dfs["dfs-lhi"]
+    fake.stale_answer = "empty"
+    try:
+        seen = await walk_one_account(contract, "dfs-lhi", 90)
+    finally:
+        fake.stale_answer = "refuse"
+    assert seen == contract.expected(keep=lambda account, raw, at: account == "dfs-lhi")
+
+
+async def test_rows_arriving_late_never_repeat_a_record(contract):
+    """CDRs may arrive after their time: a row dated before the walk's position shifts the
+    provider's pages, and a resumed page must not serve the previous page's records again."""
+    fake = contract.dfs["dfs-ktm"]
+    expected = contract.expected(keep=lambda account, raw, at: account == "dfs-ktm")
+    first = next(row for row in fake.listing() if row["uuid"] == expected[0][1])
+    late = [{**first, "uuid": str(9 * 10**17 + n)} for n in range(3)]
+
+    def arrive(page: int) -> None:
+        if 2 <= page < 2 + len(late):
+            fake.rows.append(late[page - 2])
+
+    try:
+        seen = await walk_one_account(contract, "dfs-ktm", 7, between=arrive)
+    finally:
+        fake.rows = [row for row in fake.rows if row not in late]
+    assert len(seen) == len(set(seen)), "no record twice"
+    assert [key for key in seen if key[1] not in {row["uuid"] for row in late}] == expected
+
+
 async def test_descending_ties_do_not_depend_on_carrierx_descending_tie_order():
     """A provider whose descending listing keeps same-millisecond ties in insertion order
     (a stable sort) must still give the exact reverse of the ascending walk."""

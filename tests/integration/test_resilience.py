@@ -7,6 +7,7 @@ so the gateway meets them exactly as it would meet a misbehaving provider.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import Counter
 from typing import Any
@@ -160,6 +161,11 @@ async def test_a_stalled_provider_costs_its_timeout_then_nothing_once_its_breake
     assert "is failing" in result["errors"][0]["message"]
     status, body = await readiness(fragile)
     assert status == 503 and body["status"] == "degraded"
+    exposed = await metrics(fragile)
+    assert 'gateway_provider_breaker_open{provider="cx-a"} 1.0' in exposed
+    assert re.search(
+        r'gateway_upstream_requests_total\{outcome="timeout",provider="cx-a"\} [1-9]', exposed
+    )
     assert body["providers"]["cx-a"]["ok"] is False
     assert body["providers"]["dfs"]["ok"] is True
 
@@ -171,6 +177,13 @@ async def test_a_stalled_provider_costs_its_timeout_then_nothing_once_its_breake
     assert all(s["ok"] for s in result["data"]["smsRecords"]["providerStatus"])
     status, body = await readiness(fragile)
     assert status == 200 and body["status"] == "ok"
+    assert 'gateway_provider_breaker_open{provider="cx-a"} 0.0' in await metrics(fragile)
+
+
+async def metrics(deployment: Deployment) -> str:
+    assert deployment.http is not None
+    async with deployment.http.get(deployment.gateway_url + "/metrics") as response:
+        return await response.text()
 
 
 MARKER = "body-text-that-must-not-leak"
