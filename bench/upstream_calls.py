@@ -15,19 +15,11 @@ import argparse
 import asyncio
 import math
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-from aiohttp import web
+from stack import deploy
 
-from gateway.config import parse_settings
-from gateway.server import create_app
-from gateway.simulators.carrierx import CARRIERX_BASE_PATH, create_carrierx_app
-from gateway.simulators.dataset import generate_carrierx_records, generate_didforsale_rows
-from gateway.simulators.didforsale import DIDFORSALE_BASE_PATH, create_didforsale_app
-
-ZONE = "America/Chicago"
 PAGE = """
 query Page($first: Int, $after: String, $last: Int, $before: String, $order: SmsRecordOrder!) {
   smsRecords(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
@@ -42,18 +34,6 @@ SHAPES = [
     ("last/before", "CREATED_AT_DESC"),
     ("last/before", "CREATED_AT_ASC"),
 ]
-
-
-async def start(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
-
-
-async def requests_made(http: aiohttp.ClientSession, root: str) -> int:
-    async with http.get(root + "/_simulator/stats") as response:
-        return (await response.json())["requests"]
 
 
 async def walk(
@@ -80,53 +60,18 @@ async def walk(
 
 async def run_shape(records: int, size: int, shape: str, order: str) -> dict[str, Any]:
     """One walk on fresh simulators and a fresh gateway, so the cache starts empty."""
-    now = datetime.now(UTC)
-    half = records // 2
-    rows = generate_didforsale_rows(half, seed=1, timezone=ZONE, now=now, days=29)
-    items = generate_carrierx_records(records - half, seed=2, now=now, days=29)
-    runners = []
-    dfs_runner, dfs_root = await start(
-        create_didforsale_app(rows, api_key="k", token="t", timezone=ZONE)
-    )
-    cx_runner, cx_root = await start(create_carrierx_app(items, tokens={"t": {"sms.manage"}}))
-    runners += [dfs_runner, cx_runner]
-    settings = parse_settings(
-        {
-            "security": {"cursor_secret": "bench-secret-0123456789"},
-            "cache": {"ttl_seconds": 3600},
-            "providers": [
-                {
-                    "name": "dfs",
-                    "kind": "didforsale",
-                    "base_url": dfs_root + DIDFORSALE_BASE_PATH,
-                    "api_key": "k",
-                    "token": "t",
-                    "timezone": ZONE,
-                },
-                {
-                    "name": "cx",
-                    "kind": "carrierx",
-                    "base_url": cx_root + CARRIERX_BASE_PATH,
-                    "token": "t",
-                },
-            ],
-        },
-        environ={},
-    )
-    gateway_runner, gateway_root = await start(await create_app(settings))
-    runners.append(gateway_runner)
+    stack = await deploy(records, cache_ttl=3600)
     try:
         async with aiohttp.ClientSession() as http:
             started = time.perf_counter()
-            seen, pages = await walk(http, gateway_root + "/graphql", shape, order, size)
+            seen, pages = await walk(http, stack.graphql_url, shape, order, size)
             elapsed = time.perf_counter() - started
-            dfs_calls = await requests_made(http, dfs_root)
-            cx_calls = await requests_made(http, cx_root)
+            dfs_calls = await stack.requests_made(http, "dfs")
+            cx_calls = await stack.requests_made(http, "cx")
     finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
+        await stack.close()
     assert seen == records, (seen, records)
-    dfs_least = math.ceil(half / 500)
+    dfs_least = math.ceil(records // 2 / 500)
     return {
         "shape": f"{shape} {order}",
         "pages": pages,
