@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -278,6 +279,47 @@ async def test_simulate_runs_one_provider_alone():
             ) as response,
         ):
             assert (await response.json())["count"] == 50
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_simulate_with_latency_and_faults_from_its_flags():
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "simulate",
+        "carrierx",
+        "--port",
+        str(port),
+        "--records",
+        "20",
+        "--latency",
+        "0.05",
+        "--fault-rate",
+        "0.5",
+        "--fault-seed",
+        "4",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    statuses: list[int | str] = []
+    try:
+        await asyncio.wait_for(process.stdout.readline(), 60)
+        url = f"http://127.0.0.1:{port}/core/v2/sms/message_drs"
+        started = time.monotonic()
+        async with aiohttp.ClientSession() as http:
+            for _ in range(20):
+                try:
+                    async with http.get(url, headers={"Authorization": "Bearer demo-token"}) as r:
+                        await r.read()
+                        statuses.append(r.status)
+                except aiohttp.ClientError:
+                    statuses.append("dropped")
+        assert time.monotonic() - started >= 20 * 0.05
+        assert 0 < statuses.count(200) < 20 and set(statuses) - {200}, statuses
     finally:
         process.terminate()
         await process.wait()
