@@ -49,14 +49,30 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--records", type=int, default=3000)
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--timezone", default="UTC")
-    simulate.add_argument("--latency", type=float, default=0.0, help="seconds added to each reply")
     simulate.add_argument(
-        "--fault-rate", type=float, default=0.0, help="share of requests to fault (0 to 1)"
+        "--latency", type=_seconds, default=0.0, help="seconds added to each reply"
+    )
+    simulate.add_argument(
+        "--fault-rate", type=_share, default=0.0, help="share of requests to fault (0 to 1)"
     )
     simulate.add_argument("--fault-seed", type=int, default=0, help="seed of the faults drawn")
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     return parser
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from gateway.errors import (
 )
 from gateway.providers import values
 from gateway.providers.base import Stream, StreamQuery, is_after
-from gateway.providers.http import AccountClient, CallPolicy, HttpReply, decode_json
+from gateway.providers.http import AccountClient, HttpReply, decode_json
 from gateway.providers.span import query_span, wanted
 from gateway.records import (
     MAX_USER_DATA_LENGTH,
@@ -65,9 +65,8 @@ class CarrierXAdapter:
         self._records_url = settings.base + "/sms/message_drs"
         self._client = AccountClient(
             session,
-            provider=settings.name,
+            settings,
             kind=KIND.value,
-            policy=CallPolicy.of(settings),
             headers={
                 "Authorization": f"Bearer {settings.token}",
                 "Accept": "application/json",

@@ -31,7 +31,7 @@ from gateway.config import DidForSaleSettings
 from gateway.errors import MalformedRecordId, ProviderError, UnsupportedByProvider
 from gateway.providers import values
 from gateway.providers.base import Boundary, Stream, StreamQuery, is_after
-from gateway.providers.http import AccountClient, CallPolicy, HttpReply, decode_json
+from gateway.providers.http import AccountClient, HttpReply, decode_json
 from gateway.providers.segments import count_segments
 from gateway.providers.span import query_span, wanted
 from gateway.providers.wallclock import floor_second, wall_range, wall_to_utc
@@ -96,9 +96,8 @@ class DidForSaleAdapter:
         basic = base64.b64encode(self._secret.encode()).decode("ascii")
         self._client = AccountClient(
             session,
-            provider=settings.name,
+            settings,
             kind=KIND.value,
-            policy=CallPolicy.of(settings),
             headers={"Authorization": f"Basic {basic}"},
         )
 

@@ -1,14 +1,19 @@
 """The one way adapters talk HTTP: a shared pooled session and, per account, its policy.
 
-`AccountClient` holds what the account's config block sets: connect and total timeouts, a
-concurrency limit, a cap on reply size, and a circuit breaker (purgatory) that opens after
-consecutive unavailable replies and lets a probe through after a cool-down. Reads
-(`retry=True`) are retried with full-jitter exponential backoff (tenacity) on connection
-errors, timeouts, 5xx and 429, honouring `Retry-After` up to a cap; writes are tried once, since
-a PATCH that timed out may have been applied. Transport failures and an open breaker become
-`ProviderUnavailable`; a success body that is not JSON, or is larger than the cap, becomes
-`ProviderError`. Messages name the provider kind and account, never a URL, a body or a
-credential, because they travel to clients unchanged.
+`AccountClient` applies what the account's config block sets: connect and total timeouts
+(the total also bounds the wait for one of the account's `max_concurrency` slots), a cap on
+reply size, and a circuit breaker (purgatory) that opens after consecutive unavailable
+requests and lets calls probe the account again after a cool-down. Reads (`retry=True`) are
+retried with full-jitter exponential backoff (tenacity) on connection errors, timeouts, 5xx
+and 429, honouring `Retry-After` up to a cap; writes are tried once, since a PATCH that timed
+out may have been applied. Each request runs as a task of its own, so a caller that goes
+away neither cuts it short nor leaves the breaker unaware of how it ended.
+
+Transport failures and an open breaker become `ProviderUnavailable`; a success body that is
+not JSON, or is larger than the cap, becomes `ProviderError` (a reply, even an unreadable
+one, shows the account is reachable, so it does not count against the breaker). Messages
+name the provider kind and account, never a URL, a body or a credential, because they
+travel to clients unchanged.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -44,37 +48,6 @@ log = logging.getLogger(__name__)
 _CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class CallPolicy:
-    """How the gateway treats one account's API, from its config block."""
-
-    timeout_seconds: float = 10
-    connect_timeout_seconds: float = 3
-    attempts: int = 3
-    backoff_seconds: float = 0.2
-    max_backoff_seconds: float = 2.0
-    retry_after_cap_seconds: float = 5.0
-    breaker_failures: int = 5
-    breaker_cooldown_seconds: float = 30
-    max_concurrency: int = 8
-    max_reply_bytes: int = 16 * 1024 * 1024
-
-    @classmethod
-    def of(cls, settings: ProviderSettings) -> CallPolicy:
-        return cls(
-            timeout_seconds=settings.timeout_seconds,
-            connect_timeout_seconds=settings.connect_timeout_seconds,
-            attempts=settings.retries + 1,
-            backoff_seconds=settings.retry_backoff_seconds,
-            max_backoff_seconds=settings.retry_backoff_max_seconds,
-            retry_after_cap_seconds=settings.retry_after_max_seconds,
-            breaker_failures=settings.breaker_failures,
-            breaker_cooldown_seconds=settings.breaker_cooldown_seconds,
-            max_concurrency=settings.max_concurrency,
-            max_reply_bytes=settings.max_reply_bytes,
-        )
-
-
 class HttpReply(NamedTuple):
     """Status, decoded JSON body (None when an error reply carries no readable JSON), and the
     bytes as received, which the page cache keeps."""
@@ -87,7 +60,7 @@ class HttpReply(NamedTuple):
 class _Transient(Exception):
     """A failure worth another attempt; its message is already safe for clients."""
 
-    def __init__(self, message: str, outcome: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, outcome: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.outcome = outcome
@@ -133,31 +106,37 @@ class AccountClient:
     def __init__(
         self,
         session: aiohttp.ClientSession,
+        settings: ProviderSettings,
         *,
-        provider: str,
         kind: str,
-        policy: CallPolicy,
         headers: Mapping[str, str],
     ) -> None:
         self._session = session
-        self._provider = provider
-        self._label = f"{kind} account '{provider}'"
-        self._policy = policy
+        self._settings = settings
+        self._provider = settings.name
+        self._label = f"{kind} account '{settings.name}'"
         self._headers = dict(headers)
-        self._timeout = aiohttp.ClientTimeout(
-            total=policy.timeout_seconds, sock_connect=policy.connect_timeout_seconds
-        )
-        self._slots = asyncio.Semaphore(policy.max_concurrency)
+        self._timeout = aiohttp.ClientTimeout(sock_connect=settings.connect_timeout_seconds)
+        self._slots = asyncio.Semaphore(settings.max_concurrency)
+        self._breaker_state = "closed"
         self._breakers = AsyncCircuitBreakerFactory(
-            default_threshold=policy.breaker_failures,
-            default_ttl=policy.breaker_cooldown_seconds,
+            default_threshold=settings.breaker_failures,
+            default_ttl=settings.breaker_cooldown_seconds,
             exclude=[(BaseException, lambda exc: not isinstance(exc, ProviderUnavailable))],
         )
+        self._breakers.add_listener(self._breaker_changed)
+        BREAKER_OPEN.labels(self._provider).set(0)
 
-    async def breaker_open(self) -> bool:
-        """Whether calls are being refused without asking the provider."""
-        breaker = await self._breakers.get_breaker(self._provider)
-        return breaker.context.state == OPENED
+    @property
+    def breaker_open(self) -> bool:
+        """Whether calls are refused without asking the provider (until the next call after
+        the cool-down, which probes it)."""
+        return self._breaker_state == OPENED
+
+    def _breaker_changed(self, name: str, event_type: str, event: Any) -> None:
+        if event_type == "state_changed":
+            self._breaker_state = event.state
+            BREAKER_OPEN.labels(self._provider).set(int(event.state == OPENED))
 
     async def request(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
         """One logical request; `kwargs` go to `session.request` (params, json).
@@ -166,9 +145,17 @@ class AccountClient:
         when the account cannot be reached, keeps failing with 5xx/429 or its breaker is open,
         `ProviderError` for a 2xx body that is not JSON or is over the size cap.
         """
+        task = asyncio.create_task(self._guarded(method, url, retry, kwargs))
+        task.add_done_callback(_settle)
+        return await asyncio.shield(task)
+
+    async def _guarded(
+        self, method: str, url: str, retry: bool, kwargs: dict[str, Any]
+    ) -> HttpReply:
+        settings = self._settings
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._policy.attempts if retry else 1),
-            wait=_wait(self._policy),
+            stop=stop_after_attempt(settings.retries + 1 if retry else 1),
+            wait=_wait(settings),
             retry=retry_if_exception_type(_Transient),
             before_sleep=lambda state: _log_retry(self._label, state),
             reraise=True,
@@ -179,62 +166,65 @@ class AccountClient:
                     return await retrying(self._attempt, method, url, kwargs)
                 except _Transient as exc:
                     raise ProviderUnavailable(self._provider, exc.message) from None
-        except OpenedState:
-            cooldown = self._policy.breaker_cooldown_seconds
+        except OpenedState as refused:
+            refused.with_traceback(None)  # purgatory raises one instance again and again
+            cooldown = settings.breaker_cooldown_seconds
             raise ProviderUnavailable(
                 self._provider,
                 f"{self._label} is failing; it is not asked again for up to {cooldown:g}s",
             ) from None
-        finally:
-            BREAKER_OPEN.labels(self._provider).set(int(await self.breaker_open()))
 
     async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
-        """One attempt, counted and timed by its outcome."""
-        started = time.perf_counter()
-        outcome = "cancelled"
+        """One attempt within the total timeout, slot wait included; counted by outcome."""
+        seconds = self._settings.timeout_seconds
+        outcome = "unreadable"
         try:
-            reply = await self._exchange(method, url, kwargs)
+            async with asyncio.timeout(seconds), self._slots:
+                started = time.perf_counter()
+                try:
+                    reply = await self._exchange(method, url, kwargs)
+                finally:
+                    UPSTREAM_LATENCY.labels(self._provider).observe(time.perf_counter() - started)
             outcome = str(reply.status)
             return reply
         except _Transient as exc:
             outcome = exc.outcome
             raise
-        except ProviderError:
-            outcome = "unreadable"
-            raise
+        except TimeoutError:
+            outcome = "timeout"
+            message = f"{self._label} did not answer within {seconds:g}s"
+            raise _Transient(message, outcome=outcome) from None
         finally:
-            UPSTREAM_LATENCY.labels(self._provider).observe(time.perf_counter() - started)
             UPSTREAM_REQUESTS.labels(self._provider, outcome).inc()
 
     async def _exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
         label = self._label
         try:
-            async with (
-                self._slots,
-                self._session.request(
-                    method,
-                    url,
-                    timeout=self._timeout,
-                    allow_redirects=False,
-                    headers=self._headers,
-                    **kwargs,
-                ) as response,
-            ):
+            async with self._session.request(
+                method,
+                url,
+                timeout=self._timeout,
+                allow_redirects=False,
+                headers=self._headers,
+                **kwargs,
+            ) as response:
                 payload = await self._read(response)
                 status = response.status
-                retry_after = response.headers.get("Retry-After")
-        except TimeoutError:
-            seconds = self._policy.timeout_seconds
-            raise _Transient(f"{label} did not answer within {seconds:g}s", "timeout") from None
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        except aiohttp.ConnectionTimeoutError:
+            seconds = self._settings.connect_timeout_seconds
+            message = f"{label} could not be reached within {seconds:g}s"
+            raise _Transient(message, outcome="unreachable") from None
+        except aiohttp.ClientPayloadError:
+            raise _Transient(f"{label} broke off its reply", outcome="broken") from None
         except aiohttp.ClientError:
-            raise _Transient(f"{label} could not be reached", "unreachable") from None
+            raise _Transient(f"{label} could not be reached", outcome="unreachable") from None
         if status == 429:
-            wait = parse_retry_after(retry_after)
-            raise _Transient(f"{label} is rate limiting requests", str(status), wait)
+            message = f"{label} is rate limiting requests"
+            raise _Transient(message, outcome=str(status), retry_after=retry_after)
         if status >= 500:
-            raise _Transient(
-                f"{label} is unavailable (HTTP {status})", parse_retry_after(retry_after)
-            )
+            message = f"{label} is unavailable (HTTP {status})"
+            raise _Transient(message, outcome=str(status), retry_after=retry_after)
         try:
             body = decode_json(payload) if payload.strip() else None
         except ValueError:
@@ -247,29 +237,36 @@ class AccountClient:
 
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
         """The body, refused once it passes the cap rather than held whole in memory."""
-        cap = self._policy.max_reply_bytes
-        too_large = ProviderError(self._provider, f"{self._label} sent a reply over {cap} bytes")
-        if response.content_length is not None and response.content_length > cap:
-            raise too_large
+        cap = self._settings.max_reply_bytes
+        declared = response.content_length
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.content.iter_chunked(_CHUNK):
-            size += len(chunk)
-            if size > cap:
-                raise too_large
-            chunks.append(chunk)
+        if declared is None or declared <= cap:
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    break
+                chunks.append(chunk)
+        if (declared or 0) > cap or size > cap:
+            raise ProviderError(self._provider, f"{self._label} sent a reply over {cap} bytes")
         return b"".join(chunks)
 
 
-def _wait(policy: CallPolicy) -> Callable[[RetryCallState], float]:
+def _settle(task: asyncio.Task[HttpReply]) -> None:
+    """Retrieves the outcome of a request whose caller went away, so none goes unread."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _wait(settings: ProviderSettings) -> Callable[[RetryCallState], float]:
     backoff = wait_random_exponential(
-        multiplier=policy.backoff_seconds, max=policy.max_backoff_seconds
+        multiplier=settings.retry_backoff_seconds, max=settings.retry_backoff_max_seconds
     )
 
     def wait(state: RetryCallState) -> float:
         failure = state.outcome.exception() if state.outcome else None
         if isinstance(failure, _Transient) and failure.retry_after is not None:
-            return min(failure.retry_after, policy.retry_after_cap_seconds)
+            return min(failure.retry_after, settings.retry_after_max_seconds)
         return backoff(state)
 
     return wait

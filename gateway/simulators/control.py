@@ -10,9 +10,10 @@ credentials, and is neither counted nor faulted:
   "delay": 0, "times": 1, "body": {...}}` (every key optional) queues `times` faults; each
   answers one API request. Kinds: `reply` answers `status` with `body` as JSON (`status: null`
   serves the request normally, so with a `delay` it makes a slow or timed-out reply; DIDforSale's
-  own failure is `status: 200` with a `{"status": false, ...}` body); `malformed` answers 200
-  with a body that is not JSON; `truncated` serves the request and cuts its body in half;
-  `drop` closes the connection without an answer.
+  own failure is `status: 200` with a `{"status": false, ...}` body); `malformed` serves the
+  request with the first half of its body only (JSON that ends too soon); `truncated` promises
+  the whole body, sends half of it and hangs up; `drop` closes the connection unanswered.
+  `status`, `body` and `retry_after` belong to `reply` alone.
 - `DELETE /_simulator/faults` drops the queued faults.
 - `POST /_simulator/chaos` with `{"rate": 0.2, "seed": 1, "stall": 1.0, "latency": 0.05}`
   delays every request by `latency` seconds and faults `rate` of them from then on, each
@@ -56,8 +57,9 @@ class Fault:
 
     After `delay` seconds: `reply` answers with `status` (and `Retry-After` when set) and
     `body` as JSON, or with `status=None` serves the request normally, which makes a slow
-    provider; `malformed` answers 200 with a body that is not JSON; `truncated` serves the
-    request and cuts the body in half; `drop` closes the connection unanswered.
+    provider; `malformed` serves the first half of the body as a whole reply; `truncated`
+    declares the whole body, sends half and closes the connection; `drop` closes it
+    unanswered.
     """
 
     status: int | None = 503
@@ -85,7 +87,10 @@ class Faults:
         self._queue.clear()
 
     def chaos(self, rate: float, seed: int = 0, stall: float = 1.0, latency: float = 0.0) -> None:
-        """Delay every request by `latency`; fault `rate` of them, drawing from every kind."""
+        """Delay every request by `latency`; fault `rate` of them, drawing from every kind.
+        Raises ValueError for a rate outside 0..1 or a negative time."""
+        if not 0.0 <= rate <= 1.0 or latency < 0 or stall < 0:
+            raise ValueError("rate must be between 0 and 1, latency and stall not negative")
         self._chaos_rate = rate
         self.latency = latency
         self._random = random.Random(seed)
@@ -95,7 +100,7 @@ class Faults:
             Fault(status=429, retry_after=0),
             Fault(status=None, delay=stall),
             Fault(kind="malformed"),
-            Fault(kind="truncated", status=None),
+            Fault(kind="truncated"),
             Fault(kind="drop"),
         ]
         if self._provider_failure is not None:
@@ -148,20 +153,33 @@ async def _misbehave(fault: Fault, request: web.Request, handler: Handler) -> we
         if request.transport is not None:
             request.transport.abort()
         return web.Response()
-    if fault.kind == "malformed":
-        return web.Response(text="<html>upstream error</html>", content_type="application/json")
-    if fault.kind == "truncated":
-        served = await handler(request)
-        body = served.body if isinstance(served, web.Response) else None
-        whole = body if isinstance(body, bytes) else b"{}"
-        return web.Response(
-            body=whole[: len(whole) // 2], status=served.status, content_type="application/json"
-        )
+    if fault.kind in ("malformed", "truncated"):
+        return await _cut_short(fault.kind, request, await handler(request))
     if fault.status is None:
         return await handler(request)
     headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
     body = fault.body if fault.body is not None else {"message": "simulated fault"}
     return web.json_response(body, status=fault.status, headers=headers)
+
+
+async def _cut_short(
+    kind: str, request: web.Request, served: web.StreamResponse
+) -> web.StreamResponse:
+    """The served body cut in half: `malformed` sends the half as a whole reply (JSON that
+    ends too soon), `truncated` promises the whole length, sends half and hangs up."""
+    body = served.body if isinstance(served, web.Response) else None
+    whole = body if isinstance(body, bytes) else b"{}"
+    half = whole[: len(whole) // 2]
+    if kind == "malformed":
+        return web.Response(body=half, status=served.status, content_type="application/json")
+    response = web.StreamResponse(status=served.status)
+    response.content_type = "application/json"
+    response.content_length = len(whole)
+    await response.prepare(request)
+    await response.write(half)
+    if request.transport is not None:
+        request.transport.close()
+    return response
 
 
 async def _json_or_text(request: web.Request) -> Any:
@@ -225,12 +243,10 @@ async def _set_chaos(request: web.Request) -> web.Response:
         if not isinstance(spec, dict) or not _CHAOS_KEYS.issuperset(spec):
             raise ValueError(f"expected an object with keys among {', '.join(sorted(_CHAOS_KEYS))}")
         rate, latency = float(spec.get("rate", 0.0)), float(spec.get("latency", 0.0))
-        if not 0.0 <= rate <= 1.0 or latency < 0:
-            raise ValueError("rate must be between 0 and 1, latency not negative")
         seed, stall = int(spec.get("seed", 0)), float(spec.get("stall", 1.0))
+        request.app[FAULTS].chaos(rate, seed, stall, latency)
     except (TypeError, ValueError) as exc:
         return web.json_response({"message": f"bad chaos spec: {exc}"}, status=400)
-    request.app[FAULTS].chaos(rate, seed, stall, latency)
     return web.json_response({"rate": rate, "seed": seed, "stall": stall, "latency": latency})
 
 

@@ -1,30 +1,36 @@
 import asyncio
 import contextlib
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from aiohttp import web
 
+from gateway.config import CarrierXSettings
 from gateway.errors import ProviderError, ProviderUnavailable
-from gateway.providers.http import AccountClient, CallPolicy, decode_json, parse_retry_after
+from gateway.metrics import REGISTRY
+from gateway.providers.http import AccountClient, decode_json, parse_retry_after
 
 from .simulated import closed_port, serving
 
-FAST = CallPolicy(
-    attempts=3, backoff_seconds=0.001, max_backoff_seconds=0.01, retry_after_cap_seconds=0.3
-)
+FAST = {
+    "retries": 2,
+    "retry_backoff_seconds": 0.001,
+    "retry_backoff_max_seconds": 0.01,
+    "retry_after_max_seconds": 0.3,
+}
 
 
 def client(session, **policy):
-    return AccountClient(
-        session,
-        provider="cx-main",
+    settings = CarrierXSettings(
+        name="cx-main",
         kind="carrierx",
-        policy=replace(FAST, **policy),
-        headers={"Authorization": "Bearer cx-secret"},
+        base_url="http://127.0.0.1/core/v2",
+        token="cx-secret",
+        **(FAST | policy),
     )
+    headers = {"Authorization": "Bearer cx-secret"}
+    return AccountClient(session, settings, kind="carrierx", headers=headers)
 
 
 class Script:
@@ -165,37 +171,88 @@ def test_parse_retry_after(header, seconds):
 
 
 async def test_the_breaker_opens_after_consecutive_failures_and_probes_after_the_cooldown(session):
-    script = Script(failing(503), failing(503), ok())
+    """A failure is a request that stays unavailable after its retries, not an attempt."""
+    script = Script(*[failing(503)] * 6, ok())
     app = web.Application()
     app.router.add_route("*", "/x", script.handle)
-    account = client(session, attempts=1, breaker_failures=2, breaker_cooldown_seconds=0.3)
+    account = client(session, breaker_failures=2, breaker_cooldown_seconds=0.3)
     async with serving(app) as root:
-        for _ in range(2):
-            with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
-                await account.request("GET", root + "/x", retry=True)
-        assert await account.breaker_open()
-        with pytest.raises(ProviderUnavailable) as raised:
+        with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
             await account.request("GET", root + "/x", retry=True)
+        assert (script.calls, account.breaker_open) == (3, False)
+        with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
+            await account.request("GET", root + "/x", retry=True)
+        assert (script.calls, account.breaker_open) == (6, True)
+        for _ in range(50):
+            with pytest.raises(ProviderUnavailable) as raised:
+                await account.request("GET", root + "/x", retry=True)
         assert raised.value.message == (
             "carrierx account 'cx-main' is failing; it is not asked again for up to 0.3s"
         )
-        assert script.calls == 2, "an open breaker does not ask the provider"
+        assert script.calls == 6, "an open breaker does not ask the provider"
         await asyncio.sleep(0.35)
         assert (await account.request("GET", root + "/x", retry=True)).status == 200
-        assert not await account.breaker_open()
-        assert script.calls == 3
+        assert not account.breaker_open
+        assert script.calls == 7
+
+
+async def test_a_request_whose_caller_went_away_still_counts_against_the_breaker(session):
+    script = Script((200, "{}", {}, 1.0))
+    app = web.Application()
+    app.router.add_route("*", "/x", script.handle)
+    account = client(session, retries=0, timeout_seconds=0.2, breaker_failures=2)
+    async with serving(app) as root:
+        for _ in range(2):
+            caller = asyncio.create_task(account.request("GET", root + "/x", retry=True))
+            await asyncio.sleep(0.05)
+            caller.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await caller
+            await asyncio.sleep(0.25)
+        assert account.breaker_open, "both timed out, though nobody waited for them"
+
+
+async def test_a_server_error_honours_retry_after_and_is_counted_by_status(session):
+    before = REGISTRY.get_sample_value(
+        "gateway_upstream_requests_total", {"provider": "cx-main", "outcome": "503"}
+    )
+    script = Script(failing(503, {"Retry-After": "0.2"}), ok())
+    started = asyncio.get_running_loop().time()
+    assert (await call(session, script)).status == 200
+    assert asyncio.get_running_loop().time() - started >= 0.2
+    after = REGISTRY.get_sample_value(
+        "gateway_upstream_requests_total", {"provider": "cx-main", "outcome": "503"}
+    )
+    assert after == (before or 0) + 1
+
+
+async def test_waiting_for_a_slot_counts_within_the_timeout(session):
+    script = Script((200, "{}", {}, 1.0))
+    app = web.Application()
+    app.router.add_route("*", "/x", script.handle)
+    account = client(session, retries=0, timeout_seconds=0.3, max_concurrency=2)
+    async with serving(app) as root:
+        started = asyncio.get_running_loop().time()
+        results = await asyncio.gather(
+            *(account.request("GET", root + "/x", retry=True) for _ in range(6)),
+            return_exceptions=True,
+        )
+        elapsed = asyncio.get_running_loop().time() - started
+    assert all(isinstance(result, ProviderUnavailable) for result in results)
+    assert elapsed < 0.6, "queued calls give up with the first ones"
+    assert script.calls == 2
 
 
 async def test_replies_that_the_adapter_reads_keep_the_breaker_closed(session):
     script = Script(failing(503), failing(404), failing(503))
     app = web.Application()
     app.router.add_route("*", "/x", script.handle)
-    account = client(session, attempts=1, breaker_failures=2)
+    account = client(session, retries=0, breaker_failures=2)
     async with serving(app) as root:
         for _ in range(3):
             with contextlib.suppress(ProviderUnavailable):
                 await account.request("GET", root + "/x", retry=True)
-        assert not await account.breaker_open()
+        assert not account.breaker_open
 
 
 async def test_a_reply_over_the_size_cap_is_refused_unread(session):
