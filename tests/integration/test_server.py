@@ -1,6 +1,7 @@
 """The HTTP surface and the command line, as a user meets them."""
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -253,7 +254,9 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
         await process.wait()
 
 
-async def test_simulate_runs_one_provider_alone():
+@contextlib.asynccontextmanager
+async def simulating(*flags: str):
+    """`sms-gateway simulate carrierx` in its own process; yields its port and first line."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -263,13 +266,20 @@ async def test_simulate_runs_one_provider_alone():
         "carrierx",
         "--port",
         str(port),
-        "--records",
-        "50",
+        *flags,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        yield port, line
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_simulate_runs_one_provider_alone():
+    async with simulating("--records", "50") as (port, line):
         assert re.search(rf"http://127\.0\.0\.1:{port}/core/v2", line), line
         async with (
             aiohttp.ClientSession() as http,
@@ -279,35 +289,12 @@ async def test_simulate_runs_one_provider_alone():
             ) as response,
         ):
             assert (await response.json())["count"] == 50
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 async def test_simulate_with_latency_and_faults_from_its_flags():
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "simulate",
-        "carrierx",
-        "--port",
-        str(port),
-        "--records",
-        "20",
-        "--latency",
-        "0.05",
-        "--fault-rate",
-        "0.5",
-        "--fault-seed",
-        "4",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
     statuses: list[int | str] = []
-    try:
-        await asyncio.wait_for(process.stdout.readline(), 60)
+    flags = ("--records", "20", "--latency", "0.05", "--fault-rate", "0.5", "--fault-seed", "4")
+    async with simulating(*flags) as (port, _):
         url = f"http://127.0.0.1:{port}/core/v2/sms/message_drs"
         started = time.monotonic()
         async with aiohttp.ClientSession() as http:
@@ -319,10 +306,7 @@ async def test_simulate_with_latency_and_faults_from_its_flags():
                 except aiohttp.ClientError:
                     statuses.append("dropped")
         assert time.monotonic() - started >= 20 * 0.05
-        assert 0 < statuses.count(200) < 20 and set(statuses) - {200}, statuses
-    finally:
-        process.terminate()
-        await process.wait()
+    assert 0 < statuses.count(200) < 20 and set(statuses) - {200}, statuses
 
 
 @pytest.mark.parametrize(

@@ -59,11 +59,18 @@ def failing(status, headers=None):
     return (status, '{"message": "nope"}', headers or {}, 0)
 
 
-async def call(session, script, *, retry=True, method="GET", **policy):
+@contextlib.asynccontextmanager
+async def scripted(script):
+    """Serves the script at a URL of its own."""
     app = web.Application()
     app.router.add_route("*", "/x", script.handle)
     async with serving(app) as root:
-        return await client(session, **policy).request(method, root + "/x", retry=retry)
+        yield root + "/x"
+
+
+async def call(session, script, *, retry=True, method="GET", **policy):
+    async with scripted(script) as url:
+        return await client(session, **policy).request(method, url, retry=retry)
 
 
 async def test_json_numbers_arrive_as_decimal(session):
@@ -173,37 +180,33 @@ def test_parse_retry_after(header, seconds):
 async def test_the_breaker_opens_after_consecutive_failures_and_probes_after_the_cooldown(session):
     """A failure is a request that stays unavailable after its retries, not an attempt."""
     script = Script(*[failing(503)] * 6, ok())
-    app = web.Application()
-    app.router.add_route("*", "/x", script.handle)
     account = client(session, breaker_failures=2, breaker_cooldown_seconds=0.3)
-    async with serving(app) as root:
+    async with scripted(script) as url:
         with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
-            await account.request("GET", root + "/x", retry=True)
+            await account.request("GET", url, retry=True)
         assert (script.calls, account.breaker_open) == (3, False)
         with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
-            await account.request("GET", root + "/x", retry=True)
+            await account.request("GET", url, retry=True)
         assert (script.calls, account.breaker_open) == (6, True)
         for _ in range(50):
             with pytest.raises(ProviderUnavailable) as raised:
-                await account.request("GET", root + "/x", retry=True)
+                await account.request("GET", url, retry=True)
         assert raised.value.message == (
             "carrierx account 'cx-main' is failing; it is not asked again for up to 0.3s"
         )
         assert script.calls == 6, "an open breaker does not ask the provider"
         await asyncio.sleep(0.35)
-        assert (await account.request("GET", root + "/x", retry=True)).status == 200
+        assert (await account.request("GET", url, retry=True)).status == 200
         assert not account.breaker_open
         assert script.calls == 7
 
 
 async def test_a_request_whose_caller_went_away_still_counts_against_the_breaker(session):
     script = Script((200, "{}", {}, 1.0))
-    app = web.Application()
-    app.router.add_route("*", "/x", script.handle)
     account = client(session, retries=0, timeout_seconds=0.2, breaker_failures=2)
-    async with serving(app) as root:
+    async with scripted(script) as url:
         for _ in range(2):
-            caller = asyncio.create_task(account.request("GET", root + "/x", retry=True))
+            caller = asyncio.create_task(account.request("GET", url, retry=True))
             await asyncio.sleep(0.05)
             caller.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -228,13 +231,11 @@ async def test_a_server_error_honours_retry_after_and_is_counted_by_status(sessi
 
 async def test_waiting_for_a_slot_counts_within_the_timeout(session):
     script = Script((200, "{}", {}, 1.0))
-    app = web.Application()
-    app.router.add_route("*", "/x", script.handle)
     account = client(session, retries=0, timeout_seconds=0.3, max_concurrency=2)
-    async with serving(app) as root:
+    async with scripted(script) as url:
         started = asyncio.get_running_loop().time()
         results = await asyncio.gather(
-            *(account.request("GET", root + "/x", retry=True) for _ in range(6)),
+            *(account.request("GET", url, retry=True) for _ in range(6)),
             return_exceptions=True,
         )
         elapsed = asyncio.get_running_loop().time() - started
@@ -245,13 +246,11 @@ async def test_waiting_for_a_slot_counts_within_the_timeout(session):
 
 async def test_replies_that_the_adapter_reads_keep_the_breaker_closed(session):
     script = Script(failing(503), failing(404), failing(503))
-    app = web.Application()
-    app.router.add_route("*", "/x", script.handle)
     account = client(session, retries=0, breaker_failures=2)
-    async with serving(app) as root:
+    async with scripted(script) as url:
         for _ in range(3):
             with contextlib.suppress(ProviderUnavailable):
-                await account.request("GET", root + "/x", retry=True)
+                await account.request("GET", url, retry=True)
         assert not account.breaker_open
 
 
