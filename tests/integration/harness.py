@@ -61,6 +61,16 @@ class Deployment:
             assert response.status == 200, await response.text()
             return await response.json()
 
+    def control_url(self, name: str) -> str:
+        """The `/_simulator/` control routes of an account's simulator."""
+        return "/".join(self.upstream_urls[name].split("/", 3)[:3]) + "/_simulator/"
+
+    async def upstream_requests(self, name: str) -> int:
+        """Provider API requests an account's simulator has received."""
+        assert self.http is not None
+        async with self.http.get(self.control_url(name) + "stats") as response:
+            return (await response.json())["requests"]
+
     async def close(self) -> None:
         if self.http is not None:
             await self.http.close()

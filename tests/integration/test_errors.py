@@ -92,16 +92,14 @@ async def test_graphql_syntax_and_validation_errors_have_codes(small):
 
 
 async def fault(deployment: Deployment, name: str, times: int, status: int = 503) -> None:
-    root = "/".join(deployment.upstream_urls[name].split("/", 3)[:3])
     async with deployment.http.post(
-        root + "/_simulator/faults", json={"status": status, "times": times}
+        deployment.control_url(name) + "faults", json={"status": status, "times": times}
     ) as response:
         assert response.status == 200
 
 
 async def clear_faults(deployment: Deployment, name: str) -> None:
-    root = "/".join(deployment.upstream_urls[name].split("/", 3)[:3])
-    async with deployment.http.delete(root + "/_simulator/faults") as response:
+    async with deployment.http.delete(deployment.control_url(name) + "faults") as response:
         assert response.status == 200
 
 

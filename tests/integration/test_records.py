@@ -163,12 +163,6 @@ async def test_nodes_keeps_order_and_nulls(deployment):
     assert result["data"]["nodes"] == [{"id": ids[0]}, None, *({"id": i} for i in ids[1:])]
 
 
-async def upstream_requests(deployment: Deployment, name: str) -> int:
-    root = deployment.upstream_urls[name].split("/", 3)[:3]
-    async with deployment.http.get("/".join(root) + "/_simulator/stats") as response:
-        return (await response.json())["requests"]
-
-
 async def first_id(deployment: Deployment, provider: str) -> str:
     result = await deployment.gql(
         "query($p: [String!]) { smsRecords(first: 1, filter: {providers: $p}) { nodes { id } } }",
@@ -197,7 +191,7 @@ async def test_update_user_data_changes_a_carrierx_record(deployment):
 async def test_update_user_data_errors(deployment):
     dfs_id = await first_id(deployment, "dfs")
     cx_id = await first_id(deployment, "cx-b")
-    before = await upstream_requests(deployment, "cx-b")
+    before = await deployment.upstream_requests("cx-b")
     cases = [
         ({"id": dfs_id, "userData": "x"}, "UNSUPPORTED_BY_PROVIDER"),
         ({"id": cx_id, "userData": "x" * 2001}, "INVALID_INPUT"),
@@ -214,4 +208,4 @@ async def test_update_user_data_errors(deployment):
         assert payload["clientMutationId"] == code
         assert [e["code"] for e in payload["errors"]] == [code]
     # only the NOT_FOUND case reached cx-b: the oversized one was refused before any call
-    assert await upstream_requests(deployment, "cx-b") == before + 1
+    assert await deployment.upstream_requests("cx-b") == before + 1

@@ -45,21 +45,10 @@ DOWN_POLICY = {
 PAGE_SIZE = 25
 
 
-def control(deployment: Deployment, name: str) -> str:
-    """The simulator's own root, where its control routes live."""
-    return "/".join(deployment.upstream_urls[name].split("/", 3)[:3]) + "/_simulator/"
-
-
 async def post(deployment: Deployment, url: str, spec: dict[str, Any]) -> None:
     assert deployment.http is not None
     async with deployment.http.post(url, json=spec) as response:
         assert response.status == 200, await response.text()
-
-
-async def upstream_requests(deployment: Deployment, name: str) -> int:
-    assert deployment.http is not None
-    async with deployment.http.get(control(deployment, name) + "stats") as response:
-        return (await response.json())["requests"]
 
 
 @pytest.fixture(params=[600, 0], ids=["cached", "uncached"])
@@ -71,7 +60,7 @@ async def chaotic(request) -> tuple[Deployment, bool]:
     )
     for seed, name in enumerate(("dfs", "cx-a"), start=41):
         spec = {"rate": 0.2, "seed": seed, "stall": 0.4}
-        await post(deployed, control(deployed, name) + "chaos", spec)
+        await post(deployed, deployed.control_url(name) + "chaos", spec)
     yield deployed, request.param > 0
     await deployed.close()
 
@@ -145,7 +134,7 @@ async def readiness(deployment: Deployment) -> tuple[int, dict[str, Any]]:
 
 async def test_a_stalled_provider_costs_its_timeout_then_nothing_once_its_breaker_opens(fragile):
     await post(
-        fragile, control(fragile, "cx-a") + "faults", {"status": None, "delay": 5, "times": 1000}
+        fragile, fragile.control_url("cx-a") + "faults", {"status": None, "delay": 5, "times": 1000}
     )
     bound = DOWN_POLICY["timeout_seconds"] * (DOWN_POLICY["retries"] + 1) + 0.5
     for _ in range(DOWN_POLICY["breaker_failures"]):
@@ -157,9 +146,9 @@ async def test_a_stalled_provider_costs_its_timeout_then_nothing_once_its_breake
         assert "within 0.3s" in result["errors"][0]["message"]
         assert len(result["data"]["smsRecords"]["edges"]) == 10, "dfs fills the page"
 
-    asked = await upstream_requests(fragile, "cx-a")
+    asked = await fragile.upstream_requests("cx-a")
     result, elapsed = await timed_page(fragile)
-    assert await upstream_requests(fragile, "cx-a") == asked, "an open breaker asks nothing"
+    assert await fragile.upstream_requests("cx-a") == asked, "an open breaker asks nothing"
     assert elapsed < DOWN_POLICY["timeout_seconds"], "an open breaker does not wait"
     assert "is failing" in result["errors"][0]["message"]
     status, body = await readiness(fragile)
@@ -172,7 +161,7 @@ async def test_a_stalled_provider_costs_its_timeout_then_nothing_once_its_breake
     assert body["providers"]["cx-a"]["ok"] is False
     assert body["providers"]["dfs"]["ok"] is True
 
-    async with fragile.http.delete(control(fragile, "cx-a") + "faults") as response:
+    async with fragile.http.delete(fragile.control_url("cx-a") + "faults") as response:
         assert response.status == 200
     await asyncio.sleep(DOWN_POLICY["breaker_cooldown_seconds"] + 0.1)
     result, _ = await timed_page(fragile)
@@ -235,7 +224,7 @@ async def capped() -> Deployment:
 async def test_a_provider_reply_that_cannot_be_read_fails_that_provider_alone(capped, case):
     failing, body = LYING_REPLIES[case]
     other = "dfs" if failing == "cx-a" else "cx-a"
-    await post(capped, control(capped, failing) + "faults", {"status": 200, "body": body})
+    await post(capped, capped.control_url(failing) + "faults", {"status": 200, "body": body})
     result = await capped.gql(WALK, {"first": 10})
     assert [e["extensions"] for e in result["errors"]] == [
         {"code": "PROVIDER_ERROR", "provider": failing}

@@ -158,7 +158,7 @@ async def served(serve_process):
 
 async def test_sigterm_lets_the_request_in_flight_finish_then_stops(serve_process, deployment):
     process, url = serve_process
-    cx_control = "/".join(deployment.upstream_urls["cx-a"].split("/", 3)[:3]) + "/_simulator/"
+    cx_control = deployment.control_url("cx-a")
     http = deployment.http
     async with http.post(cx_control + "faults", json={"status": None, "delay": 1.0}) as response:
         assert response.status == 200

@@ -30,8 +30,7 @@ async def fresh() -> Deployment:
 
 
 async def stats(deployment: Deployment, name: str) -> dict:
-    root = "/".join(deployment.upstream_urls[name].split("/", 3)[:3])
-    async with deployment.http.get(root + "/_simulator/stats") as response:
+    async with deployment.http.get(deployment.control_url(name) + "stats") as response:
         return await response.json()
 
 
