@@ -351,23 +351,24 @@ class _Walk:
         return True
 
 
-_SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
-    "node_key": ("dr_sid",),
-    "provider_record_id": ("dr_sid",),
+SOURCE_FIELDS: dict[str, tuple[str, ...] | None] = {
     "provider": (),
     "kind": (),
+    "provider_record_id": ("dr_sid",),
+    "node_key": ("dr_sid",),
     "direction": ("direction",),
     "status": ("status",),
     "raw_status": ("status",),
     "type": ("type", "media_urls", "number_group_dst"),
     "from_number": ("number_src",),
     "to_number": ("number_dst",),
+    "created_at": ("date_insert",),
+    "raw": None,
     "group_recipients": ("number_group_dst",),
     "body": ("message",),
     "media_urls": ("media_urls",),
     "segments": ("message_segments",),
     "price": ("price",),
-    "created_at": ("date_insert",),
     "sent_at": ("date_sent",),
     "finished_at": ("date_stop",),
     "updated_at": ("date_changed",),
@@ -376,27 +377,35 @@ _SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     "mnc": ("mnc",),
     "carrier": ("provider",),
 }
-"""The CarrierX fields each `SmsRecord` attribute is read from (`raw` needs them all)."""
+"""The CarrierX fields that `map_item` reads each `SmsRecord` attribute from; None for the
+whole record (`raw` is the record as received, undocumented fields included)."""
+
+_PAGING_FIELDS = ("dr_sid", "date_insert")
+"""What every listing needs whatever the client reads: the order and the `after=` sid."""
 
 
 def included_fields(query: StreamQuery) -> tuple[str, ...] | None:
-    """`include_fields` for what the client reads, what ordering needs (`dr_sid`,
-    `date_insert`) and what the gateway-side filter checks; None when all are needed."""
-    if query.fields is None or not query.fields <= _SOURCE_FIELDS.keys():
+    """`include_fields` for the attributes the client reads, the paging fields and what the
+    gateway-side filter checks; None when the whole record is needed (an attribute missing
+    from `SOURCE_FIELDS` counts as needing it all)."""
+    if query.fields is None:
         return None
-    needed = {"dr_sid", "date_insert"}
     narrowing = query.filter
-    wanted_attributes = set(query.fields)
+    attributes = set(query.fields)
     if narrowing.direction is not None:
-        wanted_attributes.add("direction")
+        attributes.add("direction")
     if narrowing.statuses is not None:
-        wanted_attributes.add("status")
+        attributes.add("status")
     if narrowing.type is not None:
-        wanted_attributes.add("type")
+        attributes.add("type")
     if narrowing.number is not None:
-        wanted_attributes |= {"from_number", "to_number", "group_recipients"}
-    for attribute in wanted_attributes:
-        needed.update(_SOURCE_FIELDS[attribute])
+        attributes |= {"from_number", "to_number", "group_recipients"}
+    needed = set(_PAGING_FIELDS)
+    for attribute in attributes:
+        sources = SOURCE_FIELDS.get(attribute)
+        if sources is None:
+            return None
+        needed.update(sources)
     return tuple(sorted(needed))
 
 
