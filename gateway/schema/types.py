@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import strawberry
 from strawberry import relay
+from strawberry.types.base import get_object_definition
 from strawberry.types.private import is_private
 from strawberry.utils.str_converters import to_camel_case
 
@@ -110,7 +111,7 @@ attributes they read."""
 
 _FIELDS = {
     field.graphql_name or to_camel_case(field.python_name): field
-    for field in SmsRecord.__strawberry_definition__.fields
+    for field in get_object_definition(SmsRecord, strict=True).fields
     if not is_private(field.type)
 }
 
