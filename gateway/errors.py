@@ -13,7 +13,8 @@
 
     ConfigError                       not a GraphQL error: stops start-up with one line
 
-Messages are written for the client: they never hold upstream URLs, bodies or credentials.
+Messages are written for the client: they never hold upstream URLs, bodies or credentials,
+and they name an account by `account_label`.
 """
 
 from __future__ import annotations
@@ -89,6 +90,12 @@ class ProviderForbidden(ProviderError):
     """The account's credentials lack the scope the request needs."""
 
     code = "FORBIDDEN"
+
+
+def account_label(kind: str, account: str) -> str:
+    """How every message names a provider account: its kind and its name from the config,
+    e.g. `carrierx account 'cx-main'`, so that a client can tell two accounts of one kind apart."""
+    return f"{kind} account '{account}'"
 
 
 class ConfigError(Exception):

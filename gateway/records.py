@@ -56,16 +56,6 @@ class SmsStatus(enum.Enum):
     INTERNAL_ERROR = "internal_error"
     UNKNOWN = "unknown"
 
-    @classmethod
-    def parse(cls, raw: object) -> SmsStatus:
-        """Map a provider's status string, never failing on values we have not seen."""
-        if isinstance(raw, str):
-            try:
-                return cls(raw.strip().lower())
-            except ValueError:
-                pass
-        return cls.UNKNOWN
-
 
 class MessageType(enum.Enum):
     """Plain text or multimedia."""

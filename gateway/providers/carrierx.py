@@ -23,13 +23,13 @@ from gateway.errors import (
     MalformedRecordId,
     ProviderError,
     ProviderForbidden,
+    account_label,
 )
 from gateway.providers import values
 from gateway.providers.base import Stream, StreamQuery, is_after
 from gateway.providers.http import AccountClient, HttpReply, decode_json
 from gateway.providers.span import query_span, wanted
 from gateway.records import (
-    MAX_USER_DATA_LENGTH,
     Direction,
     MessageType,
     Order,
@@ -63,6 +63,7 @@ class CarrierXAdapter:
         self._settings = settings
         self._cache = cache or PageCache.disabled()
         self._records_url = settings.base + "/sms/message_drs"
+        self._label = account_label(KIND.value, settings.name)
         self._client = AccountClient(
             session,
             settings,
@@ -202,9 +203,8 @@ class CarrierXAdapter:
         return [found[key] for key in node_keys]
 
     async def update_user_data(self, node_key: str, user_data: str | None) -> SmsRecord | None:
+        """The API enforces its own length limit (422), which the service checks up front."""
         sid = check_sid(node_key)
-        if user_data is not None and len(user_data) > MAX_USER_DATA_LENGTH:
-            raise BadUserInput(f"userData is longer than {MAX_USER_DATA_LENGTH} characters")
         reply = await self._call(
             "PATCH", f"{self._records_url}/{sid}", retry=False, json={"user_data": user_data}
         )
@@ -212,7 +212,7 @@ class CarrierXAdapter:
             return None
         if reply.status == 422:
             reason = _reason(reply.body, self._settings.token)
-            raise BadUserInput(f"{_label(self.name)} refused the user data{reason}")
+            raise BadUserInput(f"{self._label} refused the user data{reason}")
         if reply.status != 200:
             raise self._failure(reply, "update records")
         await self._cache.invalidate(self.name)
@@ -279,13 +279,13 @@ class CarrierXAdapter:
         body = reply.body
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list):
-            raise ProviderError(self.name, f"{_label(self.name)} sent a reply that is not a list")
+            raise ProviderError(self.name, f"{self._label} sent a reply that is not a list")
         more = body.get("has_more")
         records = [map_item(item, account=self.name) for item in items]
         return records, more if isinstance(more, bool) else bool(records)
 
     def _failure(self, reply: HttpReply, doing: str) -> ProviderError:
-        label = _label(self.name)
+        label = self._label
         if reply.status == 401:
             return ProviderError(self.name, f"{label} rejected the credentials")
         if reply.status == 403:
@@ -351,23 +351,24 @@ class _Walk:
         return True
 
 
-_SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
-    "node_key": ("dr_sid",),
-    "provider_record_id": ("dr_sid",),
+SOURCE_FIELDS: dict[str, tuple[str, ...] | None] = {
     "provider": (),
     "kind": (),
+    "provider_record_id": ("dr_sid",),
+    "node_key": ("dr_sid",),
     "direction": ("direction",),
     "status": ("status",),
     "raw_status": ("status",),
     "type": ("type", "media_urls", "number_group_dst"),
     "from_number": ("number_src",),
     "to_number": ("number_dst",),
+    "created_at": ("date_insert",),
+    "raw": None,
     "group_recipients": ("number_group_dst",),
     "body": ("message",),
     "media_urls": ("media_urls",),
     "segments": ("message_segments",),
     "price": ("price",),
-    "created_at": ("date_insert",),
     "sent_at": ("date_sent",),
     "finished_at": ("date_stop",),
     "updated_at": ("date_changed",),
@@ -376,27 +377,35 @@ _SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     "mnc": ("mnc",),
     "carrier": ("provider",),
 }
-"""The CarrierX fields each `SmsRecord` attribute is read from (`raw` needs them all)."""
+"""The CarrierX fields that `map_item` reads each `SmsRecord` attribute from; None for the
+whole record (`raw` is the record as received, undocumented fields included)."""
+
+_PAGING_FIELDS = ("dr_sid", "date_insert")
+"""What every listing needs whatever the client reads: the order and the `after=` sid."""
 
 
 def included_fields(query: StreamQuery) -> tuple[str, ...] | None:
-    """`include_fields` for what the client reads, what ordering needs (`dr_sid`,
-    `date_insert`) and what the gateway-side filter checks; None when all are needed."""
-    if query.fields is None or not query.fields <= _SOURCE_FIELDS.keys():
+    """`include_fields` for the attributes the client reads, the paging fields and what the
+    gateway-side filter checks; None when the whole record is needed (an attribute missing
+    from `SOURCE_FIELDS` counts as needing it all)."""
+    if query.fields is None:
         return None
-    needed = {"dr_sid", "date_insert"}
     narrowing = query.filter
-    wanted_attributes = set(query.fields)
+    attributes = set(query.fields)
     if narrowing.direction is not None:
-        wanted_attributes.add("direction")
+        attributes.add("direction")
     if narrowing.statuses is not None:
-        wanted_attributes.add("status")
+        attributes.add("status")
     if narrowing.type is not None:
-        wanted_attributes.add("type")
+        attributes.add("type")
     if narrowing.number is not None:
-        wanted_attributes |= {"from_number", "to_number", "group_recipients"}
-    for attribute in wanted_attributes:
-        needed.update(_SOURCE_FIELDS[attribute])
+        attributes |= {"from_number", "to_number", "group_recipients"}
+    needed = set(_PAGING_FIELDS)
+    for attribute in attributes:
+        sources = SOURCE_FIELDS.get(attribute)
+        if sources is None:
+            return None
+        needed.update(sources)
     return tuple(sorted(needed))
 
 
@@ -477,23 +486,23 @@ def map_item(item: Any, *, account: str) -> SmsRecord:
     """One SMS detail record as an `SmsRecord`; a record without a sid or a readable
     `date_insert`, or with an unreadable date or price, fails the whole reply."""
     if not isinstance(item, dict):
-        raise _bad_record(account, "that is not an object")
+        raise values.bad_record(KIND, account, "that is not an object")
     sid = item.get("dr_sid")
     if not isinstance(sid, str) or not sid.strip():
-        raise _bad_record(account, "without a dr_sid")
+        raise values.bad_record(KIND, account, "without a dr_sid")
     if item.get("date_insert") is None:
-        raise _bad_record(account, "without a date_insert")
+        raise values.bad_record(KIND, account, "without a date_insert")
     try:
         created = values.utc_instant(item.get("date_insert"))
         sent, finished, updated = (
             _optional_instant(item.get(key)) for key in ("date_sent", "date_stop", "date_changed")
         )
     except ValueError:
-        raise _bad_record(account, "with an unreadable date") from None
+        raise values.bad_record(KIND, account, "with an unreadable date") from None
     try:
         price = values.money(item.get("price"))
     except ValueError:
-        raise _bad_record(account, "with an unreadable price") from None
+        raise values.bad_record(KIND, account, "with an unreadable price") from None
     media = _strings(item.get("media_urls"))
     group = tuple(to_e164(number) for number in _strings(item.get("number_group_dst")))
     segments = item.get("message_segments")
@@ -503,7 +512,7 @@ def map_item(item: Any, *, account: str) -> SmsRecord:
         provider_record_id=sid,
         node_key=sid,
         direction=values.direction(item.get("direction")),
-        status=SmsStatus.parse(item.get("status")),
+        status=values.status(item.get("status")),
         raw_status=values.raw_text(item.get("status")),
         type=_message_type(item.get("type"), media, group),
         from_number=to_e164(item.get("number_src")),
@@ -532,12 +541,8 @@ def _optional_instant(value: object) -> datetime | None:
 def _message_type(value: object, media: tuple[str, ...], group: tuple[str, ...]) -> MessageType:
     """`sms`/`mms`; anything else is read the way CarrierX defines the type: MMS when the
     message has media or group recipients."""
-    if isinstance(value, str):
-        try:
-            return MessageType(value.strip().lower())
-        except ValueError:
-            pass
-    return MessageType.MMS if media or group else MessageType.SMS
+    read_from_content = MessageType.MMS if media or group else MessageType.SMS
+    return values.member(MessageType, value, read_from_content)
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -558,11 +563,3 @@ def _reason(body: Any, token: str) -> str:
         return ""
     cleaned = _URL.sub("<link>", message.strip()).replace(token, "<token>")
     return ": " + cleaned[:_REASON_MAX]
-
-
-def _bad_record(account: str, problem: str) -> ProviderError:
-    return ProviderError(account, f"{_label(account)} sent a record {problem}")
-
-
-def _label(account: str) -> str:
-    return f"carrierx account '{account}'"

@@ -28,7 +28,12 @@ from cachetools import LRUCache
 
 from gateway.cache import PageCache
 from gateway.config import DidForSaleSettings
-from gateway.errors import MalformedRecordId, ProviderError, UnsupportedByProvider
+from gateway.errors import (
+    MalformedRecordId,
+    ProviderError,
+    UnsupportedByProvider,
+    account_label,
+)
 from gateway.providers import values
 from gateway.providers.base import Boundary, Stream, StreamQuery, is_after
 from gateway.providers.http import AccountClient, HttpReply, decode_json
@@ -41,7 +46,6 @@ from gateway.records import (
     ProviderCapability,
     ProviderKind,
     SmsRecord,
-    SmsStatus,
     TimeWindow,
     to_e164,
 )
@@ -93,6 +97,7 @@ class DidForSaleAdapter:
         self._pages_read: LRUCache[bytes, CdrPage] = LRUCache(maxsize=_PAGES_READ)
         self._zone = ZoneInfo(settings.timezone)
         self._url = settings.base + "/" + settings.cdr_path.lstrip("/")
+        self._label = account_label(KIND.value, settings.name)
         basic = base64.b64encode(self._secret.encode()).decode("ascii")
         self._client = AccountClient(
             session,
@@ -287,7 +292,7 @@ class DidForSaleAdapter:
             if page.is_last:
                 return
             if int(page.next_token) in seen:
-                raise ProviderError(self.name, f"{_label(self.name)} repeated a page token")
+                raise ProviderError(self.name, f"{self._label} repeated a page token")
             seen.add(int(page.next_token))
             token = page.next_token
 
@@ -441,22 +446,23 @@ def parse_wall(value: object) -> datetime | None:
 
 def read_page(reply: HttpReply, *, account: str, zone: ZoneInfo) -> CdrPage:
     """The documented envelope, or a `ProviderError` saying what was wrong with it."""
+    label = account_label(KIND.value, account)
     if reply.status in (401, 403):
-        raise ProviderError(account, f"{_label(account)} rejected the credentials")
+        raise ProviderError(account, f"{label} rejected the credentials")
     if reply.status != 200:
-        raise ProviderError(account, f"{_label(account)} answered with HTTP {reply.status}")
+        raise ProviderError(account, f"{label} answered with HTTP {reply.status}")
     body = reply.body
     if not isinstance(body, dict):
-        raise ProviderError(account, f"{_label(account)} sent a reply that is not a CDR listing")
+        raise ProviderError(account, f"{label} sent a reply that is not a CDR listing")
     code = _reply_code(body.get("code"))
     if body.get("status") is not True or code not in (None, _SUCCESS_CODE):
         if code == _BAD_CREDENTIALS_CODE:
-            raise ProviderError(account, f"{_label(account)} rejected the credentials")
+            raise ProviderError(account, f"{label} rejected the credentials")
         failure = "a failure" if code in (None, _SUCCESS_CODE) else f"failure code {code}"
-        raise ProviderError(account, f"{_label(account)} reported {failure}")
+        raise ProviderError(account, f"{label} reported {failure}")
     rows, token = body.get("sms_cdr"), body.get("last_record_number")
     if not isinstance(rows, list) or not _is_token(token):
-        raise ProviderError(account, f"{_label(account)} sent a reply that is not a CDR listing")
+        raise ProviderError(account, f"{label} sent a reply that is not a CDR listing")
     return CdrPage(tuple(map_row(row, account=account, zone=zone) for row in rows), token)
 
 
@@ -464,20 +470,20 @@ def map_row(row: Any, *, account: str, zone: ZoneInfo) -> SmsRecord:
     """One CDR row as an `SmsRecord`; a row that cannot be identified or placed in time, or
     whose cost is unreadable, fails the whole reply rather than being dropped silently."""
     if not isinstance(row, dict):
-        raise _bad_row(account, "that is not an object")
+        raise values.bad_record(KIND, account, "that is not an object")
     uuid = row.get("uuid")
     if isinstance(uuid, int) and not isinstance(uuid, bool):
         uuid = str(uuid)
     if not isinstance(uuid, str) or not uuid.strip():
-        raise _bad_row(account, "without a uuid")
+        raise values.bad_record(KIND, account, "without a uuid")
     date = row.get("date")
     wall = parse_wall(date)
     if wall is None:
-        raise _bad_row(account, "with an unreadable date")
+        raise values.bad_record(KIND, account, "with an unreadable date")
     try:
         price = values.money(row.get("cost"))
     except ValueError:
-        raise _bad_row(account, "with an unreadable cost") from None
+        raise values.bad_record(KIND, account, "with an unreadable cost") from None
     message = values.text(row.get("message"))
     raw_status = row.get("status")
     return SmsRecord(
@@ -486,7 +492,7 @@ def map_row(row: Any, *, account: str, zone: ZoneInfo) -> SmsRecord:
         provider_record_id=uuid,
         node_key=f"{uuid}:{date}",
         direction=values.direction(row.get("direction")),
-        status=SmsStatus.parse(raw_status),
+        status=values.status(raw_status),
         raw_status=values.raw_text(raw_status),
         type=MessageType.SMS,
         from_number=to_e164(row.get("sender")),
@@ -515,11 +521,3 @@ def _is_token(value: object) -> bool:
     if isinstance(value, int):
         return value >= 0
     return isinstance(value, str) and value.isascii() and value.isdigit()
-
-
-def _bad_row(account: str, problem: str) -> ProviderError:
-    return ProviderError(account, f"{_label(account)} sent a record {problem}")
-
-
-def _label(account: str) -> str:
-    return f"didforsale account '{account}'"

@@ -40,7 +40,7 @@ from tenacity import (
 )
 
 from gateway.config import ProviderSettings
-from gateway.errors import ProviderError, ProviderUnavailable
+from gateway.errors import ProviderError, ProviderUnavailable, account_label
 from gateway.metrics import BREAKER_OPEN, UPSTREAM_LATENCY, UPSTREAM_REQUESTS
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class AccountClient:
         self._session = session
         self._settings = settings
         self._provider = settings.name
-        self._label = f"{kind} account '{settings.name}'"
+        self._label = account_label(kind, settings.name)
         self._headers = dict(headers)
         self._timeout = aiohttp.ClientTimeout(sock_connect=settings.connect_timeout_seconds)
         self._slots = asyncio.Semaphore(settings.max_concurrency)

@@ -1,16 +1,22 @@
 """Readers for the JSON values providers send, lenient about shape, strict about meaning.
 
-Each raises `ValueError` for a value it cannot read; adapters turn that into a
-`ProviderError` naming the account, because a record with an unreadable price or date must not
-be passed on as if it were fine.
+Each raises `ValueError` for a value it cannot read; adapters turn that into `bad_record`,
+because a record with an unreadable price or date must not be passed on as if it were fine.
+Enumerations are the exception: a value outside the documented set is the provider's to add,
+so it maps to a catch-all member and the record keeps its `raw` value.
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
-from gateway.records import Direction
+from gateway.errors import ProviderError, account_label
+from gateway.records import Direction, ProviderKind, SmsStatus
+
+Member = TypeVar("Member", bound=enum.Enum)
 
 
 def money(value: object) -> Decimal | None:
@@ -38,14 +44,25 @@ def utc_instant(value: object) -> datetime:
     return moment.astimezone(UTC)
 
 
-def direction(value: object) -> Direction:
-    """Unknown or missing directions are `UNDIRECTED`, the schema's "could not be determined"."""
+def member(kind: type[Member], value: object, fallback: Member) -> Member:
+    """The member a provider's string names, whatever its case and padding; `fallback` for
+    any other value, null included, so that a new provider value never fails a reply."""
     if isinstance(value, str):
         try:
-            return Direction(value.strip().lower())
+            return kind(value.strip().lower())
         except ValueError:
             pass
-    return Direction.UNDIRECTED
+    return fallback
+
+
+def direction(value: object) -> Direction:
+    """Unknown or missing directions are `UNDIRECTED`, the schema's "could not be determined"."""
+    return member(Direction, value, Direction.UNDIRECTED)
+
+
+def status(value: object) -> SmsStatus:
+    """Unknown or missing statuses are `UNKNOWN`; `raw_text` keeps what the provider sent."""
+    return member(SmsStatus, value, SmsStatus.UNKNOWN)
 
 
 def text(value: object) -> str | None:
@@ -64,3 +81,9 @@ def code(value: object) -> str | None:
         return None
     rendered = str(value).strip()
     return rendered or None
+
+
+def bad_record(kind: ProviderKind, account: str, problem: str) -> ProviderError:
+    """The error that fails a whole reply for one record that cannot be read, rather than
+    dropping the record silently."""
+    return ProviderError(account, f"{account_label(kind.value, account)} sent a record {problem}")

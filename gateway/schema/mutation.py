@@ -17,6 +17,7 @@ from gateway.errors import (
     ProviderForbidden,
     UnsupportedByProvider,
 )
+from gateway.records import MAX_USER_DATA_LENGTH
 
 from .context import GatewayContext
 from .ids import decode_record_id
@@ -49,7 +50,10 @@ def _user_error(error: GatewayError) -> UserError:
 @strawberry.type(description="Change SMS records.")
 class Mutation:
     @strawberry.mutation(
-        description="Store free text on a record (CarrierX records only; at most 2000 characters)."
+        description=(
+            "Store free text on a record "
+            f"(CarrierX records only; at most {MAX_USER_DATA_LENGTH} characters)."
+        )
     )
     async def update_sms_record_user_data(
         self,

@@ -1,4 +1,10 @@
-"""Custom scalars: `DateTime` always in UTC with `Z`, `Decimal` as a string, `JSON` as is."""
+"""Custom scalars: `DateTime` always in UTC with `Z`, `Decimal` as a string, `JSON` as is.
+
+Both keep money exact. `Decimal` goes out as `str(value)`: the value with its precision
+(`0.00750` stays `0.00750`), with an exponent for tiny or exponent-form values (`1E-7`), which
+every decimal parser reads and which keeps a hostile `1E+999999` short. `JSON` values hold a
+provider's fractional numbers as `Decimal`, which the view encodes as exact JSON numbers.
+"""
 
 from __future__ import annotations
 

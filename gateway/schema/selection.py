@@ -6,17 +6,8 @@ from collections.abc import Iterable
 
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
-from strawberry.utils.str_converters import to_camel_case
 
-from .types import SmsRecord
-
-_DOMAIN_NAMES = {"id": "node_key", "to": "to_number"}
-_BY_GRAPHQL_NAME = {
-    field.graphql_name or to_camel_case(field.python_name): _DOMAIN_NAMES.get(
-        field.python_name, field.python_name
-    )
-    for field in SmsRecord.__strawberry_definition__.fields
-}
+from .types import RECORD_ATTRIBUTES
 
 
 def _fields(selections: Iterable[Selection]) -> Iterable[SelectedField]:
@@ -43,5 +34,6 @@ def selected_record_fields(info: Info) -> frozenset[str]:
                     if edge_field.name == "node"
                     for field in _fields(edge_field.selections)
                 )
-            wanted.update(_BY_GRAPHQL_NAME[f.name] for f in records if f.name in _BY_GRAPHQL_NAME)
+            for field in records:
+                wanted |= RECORD_ATTRIBUTES.get(field.name, frozenset())
     return frozenset(wanted)

@@ -8,8 +8,12 @@ from decimal import Decimal
 
 import strawberry
 from strawberry import relay
+from strawberry.types.base import get_object_definition
+from strawberry.types.private import is_private
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway import records
+from gateway.records import MAX_USER_DATA_LENGTH
 from gateway.service import ProviderStatus as DomainProviderStatus
 from gateway.service import node_id_of
 
@@ -51,6 +55,9 @@ class Provider:
 
 @strawberry.type(description="One SMS or MMS detail record from any provider.")
 class SmsRecord(relay.Node):
+    """Every field but `id` and `provider` is the domain record's attribute of the same Python
+    name; `RECORD_ATTRIBUTES` below is derived from this one list of fields."""
+
     id: relay.NodeID[str]
     provider: Provider = strawberry.field(description="The account that holds the record.")
     provider_record_id: str = strawberry.field(
@@ -61,7 +68,7 @@ class SmsRecord(relay.Node):
     raw_status: str = strawberry.field(description="The status exactly as the provider sent it.")
     type: MessageType = strawberry.field(description="SMS or MMS.")
     from_number: str = strawberry.field(name="from", description="Sender, E.164 with `+`.")
-    to: str = strawberry.field(description="Recipient, E.164 with `+`.")
+    to_number: str = strawberry.field(name="to", description="Recipient, E.164 with `+`.")
     group_recipients: list[str] = strawberry.field(
         description="All recipients of a group message, E.164 with `+`; empty otherwise."
     )
@@ -78,7 +85,10 @@ class SmsRecord(relay.Node):
     )
     updated_at: datetime | None = strawberry.field(description="When the record last changed.")
     user_data: str | None = strawberry.field(
-        description="Free text stored on the record (CarrierX only), at most 2000 characters."
+        description=(
+            "Free text stored on the record (CarrierX only), "
+            f"at most {MAX_USER_DATA_LENGTH} characters."
+        )
     )
     mcc: str | None = strawberry.field(description="Mobile country code.")
     mnc: str | None = strawberry.field(description="Mobile network code.")
@@ -87,31 +97,31 @@ class SmsRecord(relay.Node):
 
     @classmethod
     def from_record(cls, record: records.SmsRecord, provider: Provider) -> SmsRecord:
-        return cls(
-            id=node_id_of(record),
-            provider=provider,
-            provider_record_id=record.provider_record_id,
-            direction=record.direction,
-            status=record.status,
-            raw_status=record.raw_status,
-            type=record.type,
-            from_number=record.from_number,
-            to=record.to_number,
-            group_recipients=list(record.group_recipients),
-            body=record.body,
-            media_urls=list(record.media_urls),
-            segments=record.segments,
-            price=record.price,
-            created_at=record.created_at,
-            sent_at=record.sent_at,
-            finished_at=record.finished_at,
-            updated_at=record.updated_at,
-            user_data=record.user_data,
-            mcc=record.mcc,
-            mnc=record.mnc,
-            carrier=record.carrier,
-            raw=dict(record.raw),
-        )
+        """The record's own attributes copied; `provider` is the account's `Provider`."""
+        copied = {name: getattr(record, name) for name in _COPIED}
+        return cls(id=node_id_of(record), provider=provider, **copied)
+
+
+_BUILT: dict[str, frozenset[str]] = {
+    "id": frozenset({"provider", "node_key"}),
+    "provider": frozenset({"provider"}),
+}
+"""The `SmsRecord` fields that `from_record` builds, by GraphQL name, with the record
+attributes they read."""
+
+_FIELDS = {
+    field.graphql_name or to_camel_case(field.python_name): field
+    for field in get_object_definition(SmsRecord, strict=True).fields
+    if not is_private(field.type)
+}
+
+_COPIED = tuple(field.python_name for name, field in _FIELDS.items() if name not in _BUILT)
+
+RECORD_ATTRIBUTES: dict[str, frozenset[str]] = {
+    name: _BUILT.get(name, frozenset({field.python_name})) for name, field in _FIELDS.items()
+}
+"""The domain record attributes that each `SmsRecord` field reads, by its GraphQL name: what
+a selection of fields asks the adapters for."""
 
 
 @strawberry.type(description="An SMS record and the cursor of its place in the list.")
@@ -197,7 +207,8 @@ class UserError:
 class UpdateSmsRecordUserDataInput:
     id: strawberry.ID = strawberry.field(description="Global id of the record.")
     user_data: str | None = strawberry.field(
-        default=None, description="New text, at most 2000 characters; null clears it."
+        default=None,
+        description=f"New text, at most {MAX_USER_DATA_LENGTH} characters; null clears it.",
     )
     client_mutation_id: str | None = strawberry.field(
         default=None, description="Echoed back in the payload."

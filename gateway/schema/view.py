@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-from typing import Any
-
+import simplejson
 from aiohttp import web
 from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
@@ -14,13 +11,6 @@ from gateway.service import RecordService
 
 from . import schema
 from .context import GatewayContext, make_context, provider_types
-
-
-def _json_default(value: Any) -> Any:
-    """Raw provider rows keep fractional JSON numbers as Decimal; they go out as numbers again."""
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
@@ -47,4 +37,6 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         return make_context(self._service, self._providers)
 
     def encode_json(self, data: object) -> str:
-        return json.dumps(data, default=_json_default)
+        """Raw provider rows keep fractional JSON numbers as `Decimal`; they go out as JSON
+        numbers with the same digits (the standard library's encoder would need a float)."""
+        return simplejson.dumps(data, use_decimal=True)
