@@ -9,6 +9,7 @@ from graphql.error import GraphQLError
 from strawberry.types import ExecutionResult
 
 from gateway.errors import GatewayError
+from gateway.request_ids import current_request_id
 
 from .context import GatewayContext
 
@@ -30,7 +31,8 @@ def _coded(error: GraphQLError) -> GraphQLError:
         message, extensions = error.message, {"code": "BAD_USER_INPUT"}
     else:
         log.error("unexpected error", exc_info=original)
-        message, extensions = INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}
+        message = INTERNAL_MESSAGE
+        extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": current_request_id()}
     return GraphQLError(
         message,
         nodes=error.nodes,

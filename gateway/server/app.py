@@ -15,6 +15,7 @@ from gateway.schema import build_schema
 from gateway.server.graphql_view import GatewayGraphQLView
 from gateway.server.health import SERVICE, healthz, metrics, readyz
 from gateway.server.observe import observe
+from gateway.server.request_id import request_id
 from gateway.service import PagingRules, RecordService
 
 MAX_BODY_BYTES = 65536
@@ -24,7 +25,7 @@ async def create_app(settings: Settings) -> web.Application:
     """The gateway as an aiohttp application; one shared client session for all providers.
 
     Async because the client session must be born inside the running event loop."""
-    app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[request_id, observe], client_max_size=MAX_BODY_BYTES)
     session = make_session()
     cache = make_cache(settings.cache)
     service = RecordService(
