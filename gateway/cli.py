@@ -16,6 +16,7 @@ from aiohttp import web
 
 from gateway.config import Settings, load_settings, parse_settings
 from gateway.errors import ConfigError
+from gateway.request_ids import RequestIdFilter
 
 DEMO_TIMEZONE = "America/Chicago"
 EXAMPLE_QUERY = """{
@@ -77,7 +78,11 @@ def _seconds(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s [%(request_id)s]: %(message)s"
+    )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdFilter())
     if args.command == "export-schema":
         from gateway.schema import export_sdl
 

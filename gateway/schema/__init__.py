@@ -2,41 +2,63 @@
 
 from __future__ import annotations
 
-from strawberry import Schema
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
-from strawberry.schema.config import StrawberryConfig
+from collections.abc import Iterable
+from typing import Any
 
-from .errors import ErrorCodes
+from strawberry import Schema
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from .errors import code_errors
+from .limits import DocumentLimits, limit_extensions
 from .mutation import Mutation
 from .query import Query
 from .scalars import SCALAR_MAP
 from .types import SmsRecord
 
-MAX_ALIASES = 10
-"""Each aliased `smsRecords` is a fan-out to every provider; a document gets this many."""
-MAX_DEPTH = 10
-
 
 class GatewaySchema(Schema):
-    """Errors are logged where they are understood (`ErrorCodes`), not once per field."""
+    """Errors are logged where they are understood (`code_errors`), not once per field."""
 
     def process_errors(self, errors: list, execution_context: object = None) -> None:
         return None
 
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Codes the errors of every result, including those that end a document before it
+        runs (a syntax error, a limit), which no extension sees."""
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        return code_errors(result, context_value)
 
-schema = GatewaySchema(
-    query=Query,
-    mutation=Mutation,
-    types=[SmsRecord],
-    extensions=[
-        ErrorCodes,
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-    ],
-    config=StrawberryConfig(scalar_map=SCALAR_MAP),
-)
+
+def build_schema(limits: DocumentLimits | None = None) -> GatewaySchema:
+    """The schema with the document limits of one configuration."""
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        types=[SmsRecord],
+        extensions=limit_extensions(limits or DocumentLimits()),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
 
 
 def export_sdl() -> str:
     """The schema in SDL, as committed in `schema.graphql`."""
-    return schema.as_str() + "\n"
+    return build_schema().as_str() + "\n"

@@ -4,12 +4,12 @@ errors of providers that failed while the others answered."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
 from gateway.errors import GatewayError
+from gateway.request_ids import current_request_id
 
 from .context import GatewayContext
 
@@ -31,7 +31,8 @@ def _coded(error: GraphQLError) -> GraphQLError:
         message, extensions = error.message, {"code": "BAD_USER_INPUT"}
     else:
         log.error("unexpected error", exc_info=original)
-        message, extensions = INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}
+        message = INTERNAL_MESSAGE
+        extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": current_request_id()}
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -42,19 +43,14 @@ def _coded(error: GraphQLError) -> GraphQLError:
     )
 
 
-class ErrorCodes(SchemaExtension):
-    """Runs after each operation, over every error it produced."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None:
-            return
-        errors = [_coded(error) for error in result.errors or []]
-        context = self.execution_context.context
-        if isinstance(context, GatewayContext):
-            errors.extend(
-                GraphQLError(p.error.message, path=list(p.path), extensions=p.error.extensions())
-                for p in context.partial_errors
-            )
-        result.errors = errors or None
+def code_errors(result: ExecutionResult, context: object) -> ExecutionResult:
+    """The result as it goes out: every error coded, unexpected ones masked, and the errors
+    of providers that failed while the others answered added behind the rest."""
+    errors = [_coded(error) for error in result.errors or []]
+    if isinstance(context, GatewayContext):
+        errors.extend(
+            GraphQLError(p.error.message, path=list(p.path), extensions=p.error.extensions())
+            for p in context.partial_errors
+        )
+    result.errors = errors or None
+    return result

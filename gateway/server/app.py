@@ -1,0 +1,74 @@
+"""The application factory: GraphQL at /graphql, health, readiness and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp_cors
+from aiohttp import web
+
+from gateway.cache import make_cache
+from gateway.config import Settings
+from gateway.paging.cursor import CursorCodec
+from gateway.providers import build_adapters, make_session
+from gateway.schema import build_schema
+from gateway.server.graphql_view import GatewayGraphQLView
+from gateway.server.health import SERVICE, healthz, metrics, readyz
+from gateway.server.observe import observe
+from gateway.server.request_id import request_id
+from gateway.service import PagingRules, RecordService
+
+MAX_BODY_BYTES = 65536
+
+
+async def create_app(settings: Settings) -> web.Application:
+    """The gateway as an aiohttp application; one shared client session for all providers.
+
+    Async because the client session must be born inside the running event loop."""
+    app = web.Application(middlewares=[request_id, observe], client_max_size=MAX_BODY_BYTES)
+    session = make_session()
+    cache = make_cache(settings.cache)
+    service = RecordService(
+        build_adapters(settings.providers, session, cache),
+        CursorCodec(settings.security.cursor_secret),
+        PagingRules(
+            default_page_size=settings.server.default_page_size,
+            max_page_size=settings.server.max_page_size,
+            default_window_days=settings.server.default_window_days,
+        ),
+    )
+    app[SERVICE] = service
+
+    async def close_clients(app: web.Application) -> AsyncIterator[None]:
+        yield
+        try:
+            await session.close()
+        finally:
+            await cache.close()
+
+    app.cleanup_ctx.append(close_clients)
+    view = GatewayGraphQLView(service, build_schema(), graphiql=settings.server.graphiql)
+    graphql_routes = [
+        app.router.add_route("POST", "/graphql", view),
+        app.router.add_route("GET", "/graphql", view),
+    ]
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+
+    origins = settings.server.cors_origins
+    if origins:
+        cors = aiohttp_cors.setup(
+            app,
+            defaults={
+                origin: aiohttp_cors.ResourceOptions(
+                    allow_headers=("Content-Type", "Authorization"),
+                    allow_methods=("GET", "POST"),
+                    max_age=600,
+                )
+                for origin in origins
+            },
+        )
+        for route in graphql_routes:
+            cors.add(route)
+    return app

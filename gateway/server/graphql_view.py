@@ -1,0 +1,91 @@
+"""The GraphQL view over aiohttp: reads each body strictly, builds each request's context and
+encodes exact decimals.
+
+Whatever a client sends that is not a GraphQL request (a body that is not UTF-8 JSON, a JSON
+scalar, nesting too deep to decode, a compressed body that does not decompress, a body over
+`[limits] max_body_bytes`) is answered with a GraphQL-shaped error, code `BAD_USER_INPUT`,
+before anything runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import simplejson
+from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
+from cross_web import AiohttpHTTPRequestAdapter, HTTPException
+from strawberry.aiohttp.views import GraphQLView
+
+from gateway.schema import GatewaySchema
+from gateway.schema.context import GatewayContext, make_context, provider_types
+from gateway.service import RecordService
+
+
+def _refusal(message: str, status: int) -> web.Response:
+    error = {"message": message, "extensions": {"code": "BAD_USER_INPUT"}}
+    return web.json_response({"errors": [error]}, status=status)
+
+
+class StrictBodyAdapter(AiohttpHTTPRequestAdapter):
+    """Reads the body only as UTF-8 (aiohttp stops reading it past the application's
+    `client_max_size`)."""
+
+    async def get_body(self) -> bytes:
+        charset = self.request.charset
+        if charset is not None and charset.lower() not in {"utf-8", "utf8"}:
+            raise HTTPException(415, f"The body must be UTF-8 JSON, not {charset[:40]!r}.")
+        try:
+            return await super().get_body()
+        except RequestPayloadError:
+            raise HTTPException(400, "The body could not be read or decompressed.") from None
+
+
+class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
+    request_adapter_class = StrictBodyAdapter
+
+    def __init__(self, service: RecordService, schema: GatewaySchema, *, graphiql: bool) -> None:
+        super().__init__(
+            schema=schema,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=False,
+        )
+        self._service = service
+        self._providers = provider_types(service)
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        """A request that is not GraphQL at all still gets a GraphQL-shaped, coded error."""
+        try:
+            return await self.run(request=request)
+        except HTTPException as exc:
+            return _refusal(exc.reason, exc.status_code)
+        except web.HTTPRequestEntityTooLarge:
+            return _refusal(f"The body is larger than {request.client_max_size} bytes.", 413)
+
+    async def get_context(
+        self, request: web.Request, response: web.Response | web.WebSocketResponse
+    ) -> GatewayContext:
+        return make_context(self._service, self._providers)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object (or a list, refused as a batch later), decoded strictly."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The body is not valid UTF-8.") from None
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise HTTPException(400, "The body's JSON is nested too deeply.") from None
+        except ValueError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, dict | list):
+            raise HTTPException(
+                400, "The body must be a JSON object: {query, variables, operationName}."
+            )
+        return value
+
+    def encode_json(self, data: object) -> str:
+        """Raw provider rows keep fractional JSON numbers as `Decimal`; they go out as JSON
+        numbers with the same digits (the standard library's encoder would need a float)."""
+        return simplejson.dumps(data, use_decimal=True)
