@@ -14,7 +14,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from gateway.auth import Authenticator
 from gateway.config import Settings, parse_settings
+from gateway.errors import Unauthenticated
 from tests.integration.harness import start
 
 ISSUER = "https://id.example.test/"
@@ -67,6 +69,15 @@ def claims(**overrides: Any) -> dict[str, Any]:
 def sign(key: PrivateKey | str, algorithm: str, kid: str | None = None, **overrides: Any) -> str:
     headers = {"kid": kid} if kid else None
     return jwt.encode(claims(**overrides), key, algorithm=algorithm, headers=headers)
+
+
+async def refusal(authenticator: Authenticator, token: str) -> str:
+    """The message a refused bearer token gets, checked never to hold the token."""
+    with pytest.raises(Unauthenticated) as caught:
+        await authenticator.authenticate(f"Bearer {token}")
+    assert token not in caught.value.message
+    assert caught.value.extensions() == {"code": "UNAUTHENTICATED"}
+    return caught.value.message
 
 
 def gateway_settings(

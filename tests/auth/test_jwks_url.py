@@ -14,9 +14,8 @@ from gateway.auth import Authenticator
 from gateway.auth.jwt_verifier import JwtVerifier
 from gateway.auth.keys import JwksUrl
 from gateway.auth.tokens import StaticTokens
-from gateway.errors import Unauthenticated
 
-from .conftest import ACCOUNTS, gateway_settings, jwk_of, sign
+from .conftest import ACCOUNTS, gateway_settings, jwk_of, refusal, sign
 
 NO_KEYS = "the keys to check the bearer token cannot be fetched now; try again later"
 UNKNOWN_KEY = "the bearer token is signed with a key this gateway does not know"
@@ -32,12 +31,6 @@ def verifier(url: str, **options) -> Authenticator:
 
 async def caller_name(authenticator: Authenticator, token: str) -> str:
     return (await authenticator.authenticate(f"Bearer {token}")).name
-
-
-async def refusal(authenticator: Authenticator, token: str) -> str:
-    with pytest.raises(Unauthenticated) as caught:
-        await authenticator.authenticate(f"Bearer {token}")
-    return caught.value.message
 
 
 async def test_rs256_and_es256_keys_come_from_the_jwks_url(jwks_server, rsa_key, ec_key):

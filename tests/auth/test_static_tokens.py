@@ -7,7 +7,7 @@ import pytest
 from gateway.auth import Authenticator, Caller, new_token, token_sha256
 from gateway.errors import GatewayError, Unauthenticated
 
-from .conftest import ACCOUNTS, gateway_settings
+from .conftest import ACCOUNTS, gateway_settings, refusal
 
 DESK_TOKEN = new_token()
 OPS_TOKEN = new_token()
@@ -80,11 +80,12 @@ async def test_a_malformed_header_is_unauthenticated_and_never_echoed(authentica
     "token", [new_token(), DESK_TOKEN[:-1], DESK_TOKEN + "A", token_sha256(DESK_TOKEN), "a.b.c"]
 )
 async def test_an_unknown_token_is_unauthenticated_and_never_echoed(authenticator, token):
-    with pytest.raises(Unauthenticated) as caught:
-        await authenticator.authenticate(f"Bearer {token}")
-    assert caught.value.message == "the bearer token is not valid"
-    assert caught.value.extensions() == {"code": "UNAUTHENTICATED"}
-    assert isinstance(caught.value, GatewayError)
+    assert await refusal(authenticator, token) == "the bearer token is not valid"
+
+
+def test_unauthenticated_is_a_gateway_error_with_its_own_code():
+    assert issubclass(Unauthenticated, GatewayError)
+    assert Unauthenticated("x").extensions() == {"code": "UNAUTHENTICATED"}
 
 
 def test_with_clients_the_gateway_is_not_open(authenticator):
