@@ -1,4 +1,4 @@
-"""`sms-gateway`: demo, serve, simulate, export-schema."""
+"""`sms-gateway`: demo, serve, simulate, export-schema, new-token."""
 
 from __future__ import annotations
 
@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--fault-seed", type=int, default=0, help="seed of the faults drawn")
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    commands.add_parser(
+        "new-token",
+        help="print a fresh client token, then the token_sha256 line for its [[clients]] entry",
+    )
     return parser
 
 
@@ -87,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         from gateway.schema import export_sdl
 
         sys.stdout.write(export_sdl())
+        return 0
+    if args.command == "new-token":
+        from gateway.auth import new_token, token_sha256
+
+        token = new_token()
+        print(token)
+        print(f'token_sha256 = "{token_sha256(token)}"')
         return 0
     if args.command == "simulate":
         from gateway.simulators.runner import Chaos, run_simulator

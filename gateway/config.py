@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -26,7 +27,9 @@ from pydantic import (
 from gateway.errors import ConfigError
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_ACCOUNT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+_SHA256_HEX = r"^[0-9a-f]{64}$"
+EVERY_ACCOUNT = "*"
 
 
 class _Section(BaseModel):
@@ -44,6 +47,7 @@ class ServerSettings(_Section):
     default_window_days: int = Field(default=30, ge=1)
     cors_origins: tuple[str, ...] = ()
     shutdown_grace_seconds: float = Field(default=10, gt=0)
+    introspection: bool = True
 
     @model_validator(mode="after")
     def _default_fits_max(self) -> ServerSettings:
@@ -55,7 +59,7 @@ class ServerSettings(_Section):
 class SecuritySettings(_Section):
     """`[security]`: the HMAC key that signs cursors; replicas must share it."""
 
-    cursor_secret: str = Field(min_length=16)
+    cursor_secret: str = Field(min_length=16, repr=False)
 
 
 class CacheSettings(_Section):
@@ -69,7 +73,7 @@ class CacheSettings(_Section):
 class _ProviderSettings(_Section):
     """What every account has: where it is, and how hard the gateway tries it."""
 
-    name: str = Field(pattern=_ACCOUNT_NAME)
+    name: str = Field(pattern=_NAME)
     base_url: AnyHttpUrl
     timeout_seconds: float = Field(default=10, gt=0)
     connect_timeout_seconds: float = Field(default=3, gt=0)
@@ -91,8 +95,8 @@ class DidForSaleSettings(_ProviderSettings):
     """A DIDforSale account. Field names and the path are assumed, hence configurable."""
 
     kind: Literal["didforsale"]
-    api_key: str = Field(min_length=1)
-    token: str = Field(min_length=1)
+    api_key: str = Field(min_length=1, repr=False)
+    token: str = Field(min_length=1, repr=False)
     timezone: str = "UTC"
     cdr_path: str = "/SMS/CDR"
     start_date_field: str = "start_date"
@@ -113,10 +117,70 @@ class CarrierXSettings(_ProviderSettings):
     """A CarrierX account (core API v2)."""
 
     kind: Literal["carrierx"]
-    token: str = Field(min_length=1)
+    token: str = Field(min_length=1, repr=False)
 
 
 ProviderSettings = Annotated[DidForSaleSettings | CarrierXSettings, Field(discriminator="kind")]
+
+
+class ClientSettings(_Section):
+    """A `[[clients]]` entry: a service holding a static bearer token, known by its hash only."""
+
+    name: str = Field(pattern=_NAME)
+    token_sha256: str = Field(pattern=_SHA256_HEX)
+    providers: tuple[str, ...] = Field(min_length=1)
+    can_write: bool = False
+
+    @field_validator("providers")
+    @classmethod
+    def _every_or_names(cls, providers: tuple[str, ...]) -> tuple[str, ...]:
+        if EVERY_ACCOUNT in providers and len(providers) > 1:
+            raise ValueError(f'"{EVERY_ACCOUNT}" stands alone: it already means every account')
+        return providers
+
+
+class JwtSettings(_Section):
+    """`[auth.jwt]`: tokens from an identity provider, checked against one key source."""
+
+    issuer: str = Field(min_length=1)
+    audience: str = Field(min_length=1)
+    jwks_url: AnyHttpUrl | None = None
+    jwks_file: Path | None = None
+    hs256_secret: SecretStr | None = None
+    providers_claim: str = Field(default="sms_accounts", min_length=1)
+    write_scope: str = Field(default="sms:write", pattern=r"^\S+$")
+    leeway_seconds: float = Field(default=30, ge=0)
+
+    @field_validator("hs256_secret")
+    @classmethod
+    def _long_enough(cls, secret: SecretStr | None) -> SecretStr | None:
+        # RFC 7518 3.2: an HS256 key must be at least as long as the hash output.
+        if secret is not None and len(secret.get_secret_value().encode()) < 32:
+            raise ValueError("must be at least 32 bytes")
+        return secret
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> JwtSettings:
+        sources = [self.jwks_url, self.jwks_file, self.hs256_secret]
+        if sum(source is not None for source in sources) != 1:
+            raise ValueError("exactly one of jwks_url, jwks_file, hs256_secret must be set")
+        return self
+
+
+class AuthSettings(_Section):
+    """`[auth]`: optional ways to authenticate beyond static client tokens."""
+
+    jwt: JwtSettings | None = None
+
+
+class LimitsSettings(_Section):
+    """`[limits]`: how big and how expensive one request may be."""
+
+    max_body_bytes: int = Field(default=65536, ge=1)
+    max_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=10, ge=1)
+    max_tokens: int = Field(default=2000, ge=1)
+    max_cost: int = Field(default=2000, ge=1)
 
 
 class Settings(_Section):
@@ -125,17 +189,48 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     security: SecuritySettings
     cache: CacheSettings = CacheSettings()
+    limits: LimitsSettings = LimitsSettings()
+    auth: AuthSettings = AuthSettings()
+    clients: tuple[ClientSettings, ...] = ()
     providers: tuple[ProviderSettings, ...] = Field(min_length=1)
 
     @field_validator("providers")
     @classmethod
     def _unique_names(cls, providers: tuple[ProviderSettings, ...]) -> tuple[ProviderSettings, ...]:
-        seen: set[str] = set()
-        for provider in providers:
-            if provider.name in seen:
-                raise ValueError(f"duplicate provider name {provider.name!r}")
-            seen.add(provider.name)
+        _refuse_duplicates("provider name", [provider.name for provider in providers])
         return providers
+
+    @field_validator("clients")
+    @classmethod
+    def _unique_clients(cls, clients: tuple[ClientSettings, ...]) -> tuple[ClientSettings, ...]:
+        _refuse_duplicates("client name", [client.name for client in clients])
+        _refuse_duplicates("token_sha256", [client.token_sha256 for client in clients])
+        return clients
+
+    @model_validator(mode="after")
+    def _clients_name_accounts(self) -> Settings:
+        """A client may only name configured accounts: a typo would silently hide one.
+
+        Raised as `ConfigError` itself (pydantic lets it through) because the key to name is
+        an item of `clients`, which a model-level `ValueError` cannot point at."""
+        known = {*self.account_names, EVERY_ACCOUNT}
+        for i, client in enumerate(self.clients):
+            for j, name in enumerate(client.providers):
+                if name not in known:
+                    raise ConfigError(f"clients[{i}].providers[{j}]", f"no account named {name!r}")
+        return self
+
+    @property
+    def account_names(self) -> tuple[str, ...]:
+        return tuple(provider.name for provider in self.providers)
+
+
+def _refuse_duplicates(what: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
 
 
 def _expand(value: Any, path: str, environ: dict[str, str]) -> Any:

@@ -4,6 +4,7 @@
     ├── BadUserInput                  BAD_USER_INPUT
     │   └── MalformedRecordId         BAD_USER_INPUT
     ├── BadCursor                     BAD_CURSOR
+    ├── Unauthenticated               UNAUTHENTICATED       no, or no valid, bearer token
     ├── NotFound                      NOT_FOUND
     ├── UnsupportedByProvider         (payload error UNSUPPORTED_BY_PROVIDER)
     └── ProviderFailure               carries `provider`, the account name
@@ -47,6 +48,14 @@ class BadCursor(GatewayError):
     """A cursor that is forged, damaged, from another version, or for another filter/order."""
 
     code = "BAD_CURSOR"
+
+
+class Unauthenticated(GatewayError):
+    """The request carries no bearer token the gateway accepts; the server answers 401.
+
+    Its message says what is wrong (missing, malformed, expired, ...), never the token."""
+
+    code = "UNAUTHENTICATED"
 
 
 class NotFound(GatewayError):

@@ -144,3 +144,153 @@ def test_serve_with_a_bad_config_prints_one_line_and_no_traceback(tmp_path):
     assert len(lines) == 1
     assert "providers[1].token" in lines[0] and "NOT_SET_ANYWHERE" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+CLIENT_HASH = "a" * 64
+WITH_ACCESS = (
+    GOOD
+    + f"""
+[limits]
+max_cost = 500
+
+[[clients]]
+name = "support-desk"
+token_sha256 = "{CLIENT_HASH}"
+providers = ["cx-main", "dfs-main"]
+
+[[clients]]
+name = "ops"
+token_sha256 = "{"b" * 64}"
+providers = ["*"]
+can_write = true
+
+[auth.jwt]
+issuer = "https://id.example.com/"
+audience = "sms-gateway"
+hs256_secret = "${{JWT_SECRET}}"
+"""
+)
+ACCESS_ENV = ENV | {"JWT_SECRET": "j" * 40}
+
+
+def test_clients_jwt_and_limits_load_with_their_defaults(tmp_path):
+    settings = load_settings(write(tmp_path, WITH_ACCESS), ACCESS_ENV)
+    desk, ops = settings.clients
+    assert (desk.name, desk.token_sha256, desk.providers, desk.can_write) == (
+        "support-desk",
+        CLIENT_HASH,
+        ("cx-main", "dfs-main"),
+        False,
+    )
+    assert (ops.providers, ops.can_write) == (("*",), True)
+    jwt = settings.auth.jwt
+    assert jwt is not None
+    assert jwt.hs256_secret is not None and jwt.hs256_secret.get_secret_value() == "j" * 40
+    assert (jwt.jwks_url, jwt.jwks_file) == (None, None)
+    assert (jwt.providers_claim, jwt.write_scope, jwt.leeway_seconds) == (
+        "sms_accounts",
+        "sms:write",
+        30,
+    )
+    limits = settings.limits
+    assert (limits.max_body_bytes, limits.max_depth, limits.max_aliases) == (65536, 10, 10)
+    assert (limits.max_tokens, limits.max_cost) == (2000, 500)
+    assert settings.server.introspection is True
+
+
+def test_without_clients_or_jwt_nothing_is_configured(tmp_path):
+    settings = load_settings(write(tmp_path, GOOD), ENV)
+    assert settings.clients == ()
+    assert settings.auth.jwt is None
+    assert settings.account_names == ("dfs-main", "cx-main", "cx-second")
+
+
+def test_jwt_keys_may_come_from_a_url_or_a_file(tmp_path):
+    for source, value in [
+        ("jwks_url", "https://id.example.com/.well-known/jwks.json"),
+        ("jwks_file", "/etc/gateway/jwks.json"),
+    ]:
+        text = WITH_ACCESS.replace('hs256_secret = "${JWT_SECRET}"', f'{source} = "{value}"')
+        jwt = load_settings(write(tmp_path, text), ACCESS_ENV).auth.jwt
+        assert jwt is not None and str(getattr(jwt, source)) == value
+        assert jwt.hs256_secret is None
+
+
+def _replace(old, new):
+    return lambda text: text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "problem"),
+    [
+        (
+            _replace('"cx-main", "dfs-main"', '"cx-main", "cx-nope"'),
+            "clients[0].providers[1]",
+            "cx-nope",
+        ),
+        (
+            _replace('providers = ["*"]', 'providers = ["*", "cx-main"]'),
+            "clients[1].providers",
+            "*",
+        ),
+        (_replace('providers = ["*"]', "providers = []"), "clients[1].providers", "at least 1"),
+        (_replace(CLIENT_HASH, "A" * 64), "clients[0].token_sha256", "pattern"),
+        (_replace(CLIENT_HASH, "a" * 63), "clients[0].token_sha256", "pattern"),
+        (_replace('"ops"', '"support-desk"'), "clients", "duplicate client name"),
+        (_replace("b" * 64, CLIENT_HASH), "clients", "duplicate token_sha256"),
+        (_replace('name = "ops"', 'name = "ops and more"'), "clients[1].name", "pattern"),
+        (
+            _replace("can_write = true", "can_write = true\nrole = 1"),
+            "clients[1].role",
+            "unknown key",
+        ),
+        (
+            _replace(
+                'hs256_secret = "${', 'jwks_url = "https://id.example.com/k"\nhs256_secret = "${'
+            ),
+            "auth.jwt",
+            "exactly one of jwks_url, jwks_file, hs256_secret",
+        ),
+        (_replace('hs256_secret = "${JWT_SECRET}"', ""), "auth.jwt", "exactly one of"),
+        (_replace("${JWT_SECRET}", "${JWT_NOPE}"), "auth.jwt.hs256_secret", "JWT_NOPE"),
+        (_replace('audience = "sms-gateway"', ""), "auth.jwt.audience", "required"),
+        (
+            _replace('audience = "sms-gateway"', 'audience = "a"\nalgorithms = []'),
+            "auth.jwt.algorithms",
+            "unknown key",
+        ),
+        (_replace("[auth.jwt]", "[auth.saml]"), "auth.saml", "unknown key"),
+        (
+            _replace("max_cost = 500", "max_cost = 0"),
+            "limits.max_cost",
+            "greater than or equal to 1",
+        ),
+        (
+            _replace("max_cost = 500", "max_depth = -1"),
+            "limits.max_depth",
+            "greater than or equal to 1",
+        ),
+        (_replace("max_cost = 500", "max_fields = 1"), "limits.max_fields", "unknown key"),
+    ],
+)
+def test_each_bad_access_setting_names_its_key(tmp_path, change, key, problem):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, change(WITH_ACCESS)), ACCESS_ENV)
+    assert caught.value.key == key
+    assert problem in str(caught.value)
+
+
+def test_a_short_hs256_secret_is_refused_without_showing_it(tmp_path):
+    short = "tooshort-secret-value"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, WITH_ACCESS), ACCESS_ENV | {"JWT_SECRET": short})
+    assert caught.value.key == "auth.jwt.hs256_secret"
+    assert "32 bytes" in str(caught.value)
+    assert short not in str(caught.value)
+
+
+def test_no_secret_shows_in_the_settings_repr(tmp_path):
+    settings = load_settings(write(tmp_path, WITH_ACCESS), ACCESS_ENV)
+    shown = repr(settings) + str(settings)
+    for secret in (ACCESS_ENV["JWT_SECRET"], ENV["SECRET"], "key", "tok", "cxtok", "literal-token"):
+        assert f"'{secret}'" not in shown

@@ -1,0 +1,143 @@
+"""Keys, tokens, a gateway config, and a real JWKS server on loopback for the auth tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import pytest
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from gateway.auth import Authenticator
+from gateway.config import Settings, parse_settings
+from gateway.errors import Unauthenticated
+from tests.integration.harness import start
+
+ISSUER = "https://id.example.test/"
+AUDIENCE = "sms-gateway"
+ACCOUNTS = ("cx-main", "dfs-main", "cx-second")
+HS256_SECRET = "a-shared-secret-of-forty-bytes-at-least!"
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def other_rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def ec_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def jwk_of(key: PrivateKey, kid: str | None, **extra: str) -> dict[str, Any]:
+    """The public half of `key` as a JWK, as an identity provider publishes it."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    else:
+        public = ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    return public | ({"kid": kid} if kid else {}) | {"use": "sig"} | extra
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    """A valid token's claims for alice, reading cx-main; `None` drops a claim."""
+    now = int(time.time())
+    values = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "alice",
+        "iat": now,
+        "exp": now + 300,
+        "sms_accounts": ["cx-main"],
+        "scope": "openid sms:read",
+    } | overrides
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def sign(key: PrivateKey | str, algorithm: str, kid: str | None = None, **overrides: Any) -> str:
+    headers = {"kid": kid} if kid else None
+    return jwt.encode(claims(**overrides), key, algorithm=algorithm, headers=headers)
+
+
+async def refusal(authenticator: Authenticator, token: str) -> str:
+    """The message a refused bearer token gets, checked never to hold the token."""
+    with pytest.raises(Unauthenticated) as caught:
+        await authenticator.authenticate(f"Bearer {token}")
+    assert token not in caught.value.message
+    assert caught.value.extensions() == {"code": "UNAUTHENTICATED"}
+    return caught.value.message
+
+
+def gateway_settings(
+    *, clients: tuple[dict[str, Any], ...] = (), auth_jwt: dict[str, Any] | None = None
+) -> Settings:
+    data: dict[str, Any] = {
+        "security": {"cursor_secret": "auth-tests-cursor-secret"},
+        "providers": [
+            {"name": name, "kind": "carrierx", "base_url": "http://127.0.0.1:9", "token": "t"}
+            for name in ACCOUNTS
+        ],
+        "clients": list(clients),
+    }
+    if auth_jwt is not None:
+        data["auth"] = {"jwt": {"issuer": ISSUER, "audience": AUDIENCE} | auth_jwt}
+    return parse_settings(data, environ={})
+
+
+@dataclass
+class JwksServer:
+    """An identity provider's JWKS endpoint that a test can rotate, break and slow down."""
+
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200
+    body: str | None = None
+    delay: float = 0.0
+    hits: int = 0
+    url: str = ""
+    runner: web.AppRunner | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.hits += 1
+        await asyncio.sleep(self.delay)
+        if self.body is not None:
+            return web.Response(text=self.body, status=self.status, content_type="application/json")
+        return web.json_response({"keys": self.keys}, status=self.status)
+
+    async def stop(self) -> None:
+        """Takes the server away: its port refuses connections from now on."""
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+
+@pytest.fixture
+async def jwks_server() -> AsyncIterator[JwksServer]:
+    server = JwksServer()
+    app = web.Application()
+    app.router.add_get("/.well-known/jwks.json", server.handle)
+    server.runner, base = await start(app)
+    server.url = f"{base}/.well-known/jwks.json"
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def closed_url() -> str:
+    """A loopback URL where nothing listens any more."""
+    runner, base = await start(web.Application())
+    await runner.cleanup()
+    return f"{base}/.well-known/jwks.json"
