@@ -24,7 +24,7 @@ from gateway.errors import (
     ProviderError,
     ProviderFailure,
 )
-from gateway.paging.cursor import Cursor, CursorCodec, filter_hash
+from gateway.paging.cursor import Cursor, CursorCodec, CursorError, filter_hash
 from gateway.paging.merge import merge_streams
 from gateway.paging.position import Boundary, furthest
 from gateway.providers.base import ProviderAdapter, Stream, StreamQuery
@@ -231,7 +231,10 @@ class RecordService:
         return size, forward
 
     def _decode(self, text: str, order: Order, fhash: str) -> Cursor:
-        cursor = self._codec.decode(text)
+        try:
+            cursor = self._codec.decode(text)
+        except CursorError as error:
+            raise BadCursor(str(error)) from None
         if cursor.order is not order:
             raise BadCursor("The cursor was made for another `orderBy`.")
         if cursor.filter_hash != fhash:
