@@ -28,6 +28,7 @@ from gateway.paging.cursor import Cursor, CursorCodec, CursorError, filter_hash
 from gateway.paging.merge import merge_streams
 from gateway.paging.position import Boundary, furthest
 from gateway.providers.base import ProviderAdapter, Stream, StreamQuery
+from gateway.record_ids import NOT_A_RECORD, split_record_node_id
 from gateway.records import MAX_USER_DATA_LENGTH, Order, RecordFilter, SmsRecord, TimeWindow
 
 log = logging.getLogger(__name__)
@@ -82,19 +83,6 @@ class RecordPage:
     end_cursor: str | None
     provider_status: list[ProviderStatus]
     failures: list[ProviderFailure]
-
-
-def split_node_id(node_id: str) -> tuple[str, str]:
-    """`account:key` → (account, key); the key's form is the adapter's business."""
-    provider, sep, key = node_id.partition(":")
-    if not sep or not provider or not key:
-        raise MalformedRecordId("The id does not name an SMS record.")
-    return provider, key
-
-
-def node_id_of(record: SmsRecord) -> str:
-    """The inside of a record's global id: its account and what the account needs to find it."""
-    return f"{record.provider}:{record.node_key}"
 
 
 class RecordService:
@@ -281,7 +269,7 @@ class RecordService:
         by_provider: dict[str, list[tuple[int, str]]] = {}
         for index, node_id in enumerate(node_ids):
             try:
-                provider, key = split_node_id(node_id)
+                provider, key = split_record_node_id(node_id)
             except MalformedRecordId as exc:
                 found[index] = exc
                 continue
@@ -296,7 +284,7 @@ class RecordService:
                 if len(wanted) > 1:
                     await asyncio.gather(*(fetch(provider, [one]) for one in wanted))
                     return
-                records = [MalformedRecordId("The id does not name an SMS record.")]
+                records = [MalformedRecordId(NOT_A_RECORD)]
             except ProviderFailure as failure:
                 records = [failure] * len(wanted)
             for (index, _), record in zip(wanted, records, strict=True):
@@ -311,7 +299,7 @@ class RecordService:
             raise BadUserInput(
                 f"userData holds {len(user_data)} characters; at most {MAX_USER_DATA_LENGTH}."
             )
-        provider, key = split_node_id(node_id)
+        provider, key = split_record_node_id(node_id)
         adapter = self._adapters.get(provider)
         if adapter is None:
             raise NotFound("No SMS record has this id.")

@@ -10,8 +10,8 @@ import strawberry
 from strawberry import relay
 
 from gateway import records
+from gateway.record_ids import record_node_id
 from gateway.service import ProviderStatus as DomainProviderStatus
-from gateway.service import node_id_of
 
 from .scalars import JSON
 
@@ -88,7 +88,7 @@ class SmsRecord(relay.Node):
     @classmethod
     def from_record(cls, record: records.SmsRecord, provider: Provider) -> SmsRecord:
         return cls(
-            id=node_id_of(record),
+            id=record_node_id(record),
             provider=provider,
             provider_record_id=record.provider_record_id,
             direction=record.direction,
