@@ -137,7 +137,9 @@ class RecordService:
         )
         failures = [r for r in results if isinstance(r, ProviderFailure)]
         streams = [r for r in results if not isinstance(r, ProviderFailure)]
-        merged = merge_streams(streams, travel)
+        merged = merge_streams(
+            (stream.entries for stream in streams), travel, record_of=lambda entry: entry.record
+        )
         more = len(merged) > size or bool(failures)
 
         failed = {failure.provider for failure in failures}
@@ -146,14 +148,10 @@ class RecordService:
         for adapter, result in zip(adapters, results, strict=True):
             if not isinstance(result, ProviderFailure) and result.lead is not None:
                 hints[adapter.name] = result.lead
-        resume_after = {
-            id(record): hint
-            for stream in streams
-            for record, hint in zip(stream, stream.resume, strict=True)
-        }
         edges = []
-        for record in merged[:size]:
-            hints[record.provider] = resume_after[id(record)]
+        for entry in merged[:size]:
+            record = entry.record
+            hints[record.provider] = entry.resume
             cursor_text = self._edge_cursor(
                 request.order, fhash, window, travel, record, held, failed, hints
             )
