@@ -69,11 +69,12 @@ class Stream:
 
     @classmethod
     def of(cls, records: Iterable[SmsRecord]) -> Stream:
-        """A stream whose records need no hints: the boundary finds the place in one call."""
+        """A stream of records that need no resume hints: the boundary alone finds the place."""
         return cls([StreamEntry(record) for record in records])
 
     @property
     def records(self) -> list[SmsRecord]:
+        """The records alone, in stream order."""
         return [entry.record for entry in self.entries]
 
 
