@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gateway.errors import BadCursor
 from gateway.paging.position import Boundary
 from gateway.records import Order, RecordFilter, TimeWindow
 
 VERSION = "v1"
 _TAG_BYTES = 16
+
+
+class CursorError(Exception):
+    """A cursor text this codec did not sign or cannot read; the message is for the client."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +113,16 @@ class CursorCodec:
         return f"{_b64encode(body)}.{_b64encode(self._tag(body))}"
 
     def decode(self, text: str) -> Cursor:
-        """Raises `BadCursor` for anything this codec did not sign."""
+        """Raises `CursorError` for anything this codec did not sign."""
         try:
             body_text, tag_text = text.split(".")
             body, tag = _b64decode(body_text), _b64decode(tag_text)
         except (ValueError, binascii.Error):
-            raise BadCursor("The cursor is malformed.") from None
+            raise CursorError("The cursor is malformed.") from None
         if not hmac.compare_digest(tag, self._tag(body)):
-            raise BadCursor("The cursor's signature does not match; it was altered or forged.")
+            raise CursorError("The cursor's signature does not match; it was altered or forged.")
         if not body.startswith(VERSION.encode()):
-            raise BadCursor("The cursor comes from an unsupported version of the gateway.")
+            raise CursorError("The cursor comes from an unsupported version of the gateway.")
         try:
             payload = json.loads(body[len(VERSION) :])
             position = _boundary_in(payload["k"])
@@ -135,4 +138,4 @@ class CursorCodec:
                 travel=Order(payload["t"]) if payload.get("t") is not None else None,
             )
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            raise BadCursor("The cursor is malformed.") from None
+            raise CursorError("The cursor is malformed.") from None

@@ -10,7 +10,7 @@ same-time ties in its native order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +24,7 @@ from gateway.records import (
     TimeWindow,
 )
 
-__all__ = ["Boundary", "ProviderAdapter", "Stream", "StreamQuery", "is_after"]
+__all__ = ["Boundary", "ProviderAdapter", "Stream", "StreamEntry", "StreamQuery", "is_after"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +41,20 @@ class StreamQuery:
     resume: Any = None  # the hint this account left in the cursor (see `Stream`)
 
 
-class Stream(list[SmsRecord]):
-    """What `ProviderAdapter.stream` found: its records in stream order, plus, for each, a
-    JSON-ready hint for resuming right after it, and a `lead` hint for resuming anywhere
-    from the query's boundary up to the first record (anywhere past the boundary when there
-    are no records).
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    """One record of a stream and a JSON-ready hint for resuming right after it (None when
+    the boundary alone serves as well)."""
+
+    record: SmsRecord
+    resume: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """What `ProviderAdapter.stream` found: its entries in stream order, and a `lead` hint
+    for resuming anywhere from the query's boundary up to the first record (anywhere past
+    the boundary when there are none).
 
     The service puts the hint of each account's last record on the page into the cursor (the
     lead when none of its records made the page) and hands it back as `StreamQuery.resume` on
@@ -55,18 +64,18 @@ class Stream(list[SmsRecord]):
     it cannot use.
     """
 
-    def __init__(
-        self,
-        records: Iterable[SmsRecord] = (),
-        resume: Iterable[Any] | None = None,
-        *,
-        lead: Any = None,
-    ) -> None:
-        super().__init__(records)
-        self.resume: list[Any] = [None] * len(self) if resume is None else list(resume)
-        if len(self.resume) != len(self):
-            raise ValueError("one resume hint per record")
-        self.lead = lead
+    entries: Sequence[StreamEntry] = ()
+    lead: Any = None
+
+    @classmethod
+    def of(cls, records: Iterable[SmsRecord]) -> Stream:
+        """A stream of records that need no resume hints: the boundary alone finds the place."""
+        return cls([StreamEntry(record) for record in records])
+
+    @property
+    def records(self) -> list[SmsRecord]:
+        """The records alone, in stream order."""
+        return [entry.record for entry in self.entries]
 
 
 class ProviderAdapter(Protocol):

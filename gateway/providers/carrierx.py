@@ -26,7 +26,7 @@ from gateway.errors import (
     account_label,
 )
 from gateway.providers import values
-from gateway.providers.base import Stream, StreamQuery, is_after
+from gateway.providers.base import Stream, StreamEntry, StreamQuery, is_after
 from gateway.providers.http import AccountClient, HttpReply, decode_json
 from gateway.providers.span import query_span, wanted
 from gateway.records import (
@@ -92,9 +92,11 @@ class CarrierXAdapter:
             return Stream()
         clauses = pushdown(query, span, self.name)
         if query.order is Order.ASC:
-            return Stream(await self._ascending(query, clauses))
+            return Stream.of(await self._ascending(query, clauses))
         found = await self._descending(query, span, clauses)
-        return Stream(found, [{"o": Order.DESC.value, "s": r.provider_record_id} for r in found])
+        return Stream(
+            [StreamEntry(r, {"o": Order.DESC.value, "s": r.provider_record_id}) for r in found]
+        )
 
     async def _ascending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
         """`order=date_insert asc` pages, continued with `after=<dr_sid>`. The boundary and

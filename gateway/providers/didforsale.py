@@ -35,7 +35,7 @@ from gateway.errors import (
     account_label,
 )
 from gateway.providers import values
-from gateway.providers.base import Boundary, Stream, StreamQuery, is_after
+from gateway.providers.base import Boundary, Stream, StreamEntry, StreamQuery, is_after
 from gateway.providers.http import AccountClient, HttpReply, decode_json
 from gateway.providers.segments import count_segments
 from gateway.providers.span import query_span, wanted
@@ -219,8 +219,7 @@ class DidForSaleAdapter:
                 return Stream()
             first, last = (t.strftime(DATE_FORMAT) for t in wall_range(start, span.end, self._zone))
             resume = _AscendingHint(first, last, 0, 0)
-        found: list[SmsRecord] = []
-        hints: list[dict[str, Any]] = []
+        found: list[StreamEntry] = []
         lead: dict[str, Any] | None = None
         tail: dict[str, Any] | None = None
         async with aclosing(self._pages(resume.first, resume.last, resume.token)) as pages:
@@ -235,12 +234,11 @@ class DidForSaleAdapter:
                     if span.contains(record.created_at) and wanted(query, record):
                         if lead is None:
                             lead = resume.at(token, index).dump()
-                        found.append(record)
-                        hints.append(resume.at(token, index + 1).dump())
+                        found.append(StreamEntry(record, resume.at(token, index + 1).dump()))
                         if len(found) == query.limit:
-                            return Stream(found, hints, lead=lead)
+                            return Stream(found, lead=lead)
                 tail = resume.at(token, len(page.records)).dump()
-        return Stream(found, hints, lead=lead or tail)
+        return Stream(found, lead=lead or tail)
 
     async def _descending(self, query: StreamQuery, span: TimeWindow) -> Stream:
         """Walks back through adjacent time windows, each listed whole (from the cache after
@@ -254,8 +252,7 @@ class DidForSaleAdapter:
             if query.after is not None:
                 end = min(end, floor_second(query.after.created_at) + _SECOND)
             window = _DescendingHint(end - _FIRST_DESCENDING_WINDOW, end)
-        found: list[SmsRecord] = []
-        hints: list[dict[str, Any]] = []
+        found: list[StreamEntry] = []
         last_listed: dict[str, Any] | None = None
         while window.end > span.start:
             start, end = max(window.start, span.start), min(window.end, span.end)
@@ -263,12 +260,11 @@ class DidForSaleAdapter:
             last_listed = window.dump()
             for record in reversed(_after_descending(listed, query.after, self.name)):
                 if wanted(query, record):
-                    found.append(record)
-                    hints.append(last_listed)
+                    found.append(StreamEntry(record, last_listed))
                     if len(found) == query.limit:
-                        return Stream(found, hints, lead=hints[0])
+                        return Stream(found, lead=found[0].resume)
             window = window.before(len(listed), span.start)
-        return Stream(found, hints, lead=hints[0] if hints else last_listed)
+        return Stream(found, lead=found[0].resume if found else last_listed)
 
     async def _records(self, start: datetime, end: datetime) -> AsyncIterator[SmsRecord]:
         """Records created in `[start, end)`, in the provider's listing order."""

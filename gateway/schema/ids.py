@@ -1,10 +1,12 @@
-"""Relay global ids of SMS records: base64 of `SmsRecord:<account>:<account's key>`."""
+"""Relay global ids of SMS records: base64 of `SmsRecord:<inside>`; the inside's own form
+belongs to `gateway.record_ids`."""
 
 from __future__ import annotations
 
 from strawberry.relay import GlobalID, GlobalIDValueError
 
 from gateway.errors import MalformedRecordId
+from gateway.record_ids import has_record_form
 
 RECORD_TYPE = "SmsRecord"
 
@@ -15,6 +17,6 @@ def decode_record_id(value: str) -> str:
         global_id = GlobalID.from_id(value)
     except GlobalIDValueError:
         raise MalformedRecordId(f"{value!r} is not an SMS record id.") from None
-    if global_id.type_name != RECORD_TYPE or ":" not in global_id.node_id:
+    if global_id.type_name != RECORD_TYPE or not has_record_form(global_id.node_id):
         raise MalformedRecordId(f"{value!r} is not an SMS record id.")
     return global_id.node_id

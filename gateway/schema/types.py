@@ -13,9 +13,9 @@ from strawberry.types.private import is_private
 from strawberry.utils.str_converters import to_camel_case
 
 from gateway import records
+from gateway.record_ids import record_node_id
 from gateway.records import MAX_USER_DATA_LENGTH
 from gateway.service import ProviderStatus as DomainProviderStatus
-from gateway.service import node_id_of
 
 from .scalars import JSON
 
@@ -99,7 +99,7 @@ class SmsRecord(relay.Node):
     def from_record(cls, record: records.SmsRecord, provider: Provider) -> SmsRecord:
         """The record's own attributes copied; `provider` is the account's `Provider`."""
         copied = {name: getattr(record, name) for name in _COPIED}
-        return cls(id=node_id_of(record), provider=provider, **copied)
+        return cls(id=record_node_id(record), provider=provider, **copied)
 
 
 _BUILT: dict[str, frozenset[str]] = {

@@ -174,9 +174,10 @@ async def walk(
     pages: list[list[SmsRecord]] = []
     after: Boundary | None = None
     while True:
-        got = await adapter.stream(
+        stream = await adapter.stream(
             query(order, page, after=after, narrowing=narrowing, window=window)
         )
+        got = stream.records
         pages.append(got)
         if len(got) < page:
             return pages

@@ -53,7 +53,7 @@ async def cx(session):
 
 @pytest.fixture(scope="module")
 async def everything(cx):
-    return await cx.adapter.stream(query(Order.ASC))
+    return (await cx.adapter.stream(query(Order.ASC))).records
 
 
 def sent_params(urls):
@@ -66,7 +66,7 @@ async def test_the_whole_stream_ascending_is_the_listing(cx, everything):
 
 
 async def test_the_whole_stream_descending_is_its_reverse(cx, everything):
-    assert await cx.adapter.stream(query(Order.DESC)) == everything[::-1]
+    assert (await cx.adapter.stream(query(Order.DESC))).records == everything[::-1]
 
 
 @pytest.mark.parametrize("order", list(Order))
@@ -87,7 +87,7 @@ async def test_resuming_one_record_at_a_time_through_same_millisecond_ties(cx, e
     assert len(ties) > 5
     moment = everything[ties[0]].created_at
     window = TimeWindow(moment - timedelta(hours=3), moment + timedelta(hours=3))
-    expected = await cx.adapter.stream(query(order, window=window))
+    expected = (await cx.adapter.stream(query(order, window=window))).records
     pages = await walk(cx.adapter, order, 1, window=window)
     assert [record for chunk in pages for record in chunk] == expected
     assert ties_split(pages) >= 1
@@ -101,16 +101,16 @@ async def test_a_boundary_of_another_account(cx, everything, order, other, shift
     tied = first_tie(ordered)
     boundary = Boundary(tied.created_at + shift, other, "x")
     expected = [record for record in ordered if is_after(record, boundary, order)][:40]
-    assert await cx.adapter.stream(query(order, 40, after=boundary)) == expected
+    assert (await cx.adapter.stream(query(order, 40, after=boundary))).records == expected
 
 
 async def test_a_boundary_whose_record_is_gone_resumes_by_time(cx, everything):
     tied = first_tie(everything)
     gone = Boundary(tied.created_at, "cx", "00000000-0000-4000-8000-00000000dead")
     later = [r for r in everything if r.created_at > tied.created_at]
-    assert await cx.adapter.stream(query(Order.ASC, 30, after=gone)) == later[:30]
+    assert (await cx.adapter.stream(query(Order.ASC, 30, after=gone))).records == later[:30]
     earlier = [r for r in everything[::-1] if r.created_at < tied.created_at]
-    assert await cx.adapter.stream(query(Order.DESC, 30, after=gone)) == earlier[:30]
+    assert (await cx.adapter.stream(query(Order.DESC, 30, after=gone))).records == earlier[:30]
 
 
 FILTERS = [
@@ -139,7 +139,7 @@ async def test_pushdown_equals_filtering_the_whole_stream(cx, everything, narrow
     ordered = everything if order is Order.ASC else everything[::-1]
     expected = [record for record in ordered if narrowing.matches(record)]
     assert expected, "each filter should match something"
-    assert await cx.adapter.stream(query(order, narrowing=narrowing)) == expected
+    assert (await cx.adapter.stream(query(order, narrowing=narrowing))).records == expected
     pages = await walk(cx.adapter, order, 37, narrowing=narrowing)
     assert [record for chunk in pages for record in chunk] == expected
 
@@ -154,7 +154,7 @@ async def test_a_number_filter_is_applied_in_the_gateway(cx, everything, order):
     recording, urls = recording_session()
     async with recording:
         adapter = CarrierXAdapter(cx_settings(cx.base_url), recording)
-        assert await adapter.stream(query(order, 5, narrowing=narrowing)) == expected[:5]
+        assert (await adapter.stream(query(order, 5, narrowing=narrowing))).records == expected[:5]
     asked = [int(params["limit"]) for params in sent_params(urls)]
     assert asked[0] == (5 if order is Order.ASC else 6)
     assert asked == sorted(asked) and max(asked) <= 1000
@@ -165,8 +165,8 @@ async def test_it_asks_for_no_more_than_it_needs(cx):
     recording, urls = recording_session()
     async with recording:
         adapter = CarrierXAdapter(cx_settings(cx.base_url), recording)
-        assert len(await adapter.stream(query(Order.DESC, 21))) == 21
-        assert len(await adapter.stream(query(Order.ASC, 2500))) == 2500
+        assert len((await adapter.stream(query(Order.DESC, 21))).records) == 21
+        assert len((await adapter.stream(query(Order.ASC, 2500))).records) == 2500
     first, *rest = sent_params(urls)
     assert (first["limit"], first["order"]) == ("22", "date_insert desc")
     assert "after" not in first and "offset" not in first
@@ -258,7 +258,7 @@ async def test_credentials_and_scopes(cx, session, token, error, message):
 
 async def test_a_read_only_token_cannot_update(cx, session):
     adapter = CarrierXAdapter(cx_settings(cx.base_url, token=CX_READ_TOKEN), session)
-    assert len(await adapter.stream(query(Order.ASC, 2))) == 2
+    assert len((await adapter.stream(query(Order.ASC, 2))).records) == 2
     with pytest.raises(ProviderForbidden, match="lacks the scope to update records"):
         await adapter.update_user_data(RECORDS[0]["dr_sid"], "note")
 
@@ -271,7 +271,7 @@ async def test_capabilities_and_check(cx):
 
 async def test_faults_are_retried_then_reported(cx):
     cx.inject(status=500)
-    assert len(await cx.adapter.stream(query(Order.ASC, 3))) == 3
+    assert len((await cx.adapter.stream(query(Order.ASC, 3))).records) == 3
     cx.inject(status=429, retry_after=0.05)
     assert len(await cx.adapter.get_many([RECORDS[0]["dr_sid"]])) == 1
     cx.inject(times=3, status=503)

@@ -59,7 +59,7 @@ async def dense(session):
 
 @pytest.fixture(scope="module")
 async def everything(chicago):
-    return await chicago.adapter.stream(query(Order.ASC))
+    return (await chicago.adapter.stream(query(Order.ASC))).records
 
 
 async def test_the_whole_stream_ascending_is_the_listing(chicago, everything):
@@ -72,7 +72,7 @@ async def test_the_whole_stream_ascending_is_the_listing(chicago, everything):
 
 
 async def test_the_whole_stream_descending_is_its_reverse(chicago, everything):
-    descending = await chicago.adapter.stream(query(Order.DESC))
+    descending = (await chicago.adapter.stream(query(Order.DESC))).records
     assert descending == everything[::-1]
 
 
@@ -81,16 +81,16 @@ async def test_a_spring_forward_zone():
     rows = generate_didforsale_rows(900, seed=9, timezone="America/Chicago", now=now)
     async with make_session() as session, didforsale(rows, session) as simulated:
         window = TimeWindow(now - timedelta(days=31), now)
-        ascending = await simulated.adapter.stream(query(Order.ASC, window=window))
+        ascending = (await simulated.adapter.stream(query(Order.ASC, window=window))).records
         assert [record.provider_record_id for record in ascending] == dfs_listing(simulated.app)
-        descending = await simulated.adapter.stream(query(Order.DESC, window=window))
+        descending = (await simulated.adapter.stream(query(Order.DESC, window=window))).records
         assert descending == ascending[::-1]
 
 
 @pytest.mark.parametrize("order", list(Order))
 @pytest.mark.parametrize("page", [7, 50, 499, 501])
 async def test_resuming_from_each_page_yields_every_record_once(dense, order, page):
-    everything = await dense.adapter.stream(query(order, window=DENSE_WINDOW))
+    everything = (await dense.adapter.stream(query(order, window=DENSE_WINDOW))).records
     assert len(everything) == len(DENSE_ROWS)
     pages = await walk(dense.adapter, order, page, window=DENSE_WINDOW)
     assert [record for chunk in pages for record in chunk] == everything
@@ -100,7 +100,7 @@ async def test_resuming_from_each_page_yields_every_record_once(dense, order, pa
 
 @pytest.mark.parametrize("order", list(Order))
 async def test_resuming_one_record_at_a_time_through_same_second_ties(dense, order):
-    ascending = await dense.adapter.stream(query(Order.ASC, window=DENSE_WINDOW))
+    ascending = (await dense.adapter.stream(query(Order.ASC, window=DENSE_WINDOW))).records
     tie = next(
         i
         for i in range(len(ascending) - 2)
@@ -108,7 +108,7 @@ async def test_resuming_one_record_at_a_time_through_same_second_ties(dense, ord
     )
     moment = ascending[tie].created_at
     window = TimeWindow(moment - timedelta(minutes=20), moment + timedelta(minutes=20))
-    expected = await dense.adapter.stream(query(order, window=window))
+    expected = (await dense.adapter.stream(query(order, window=window))).records
     pages = await walk(dense.adapter, order, 1, window=window)
     assert [record for chunk in pages for record in chunk] == expected
     assert ties_split(pages) >= 2
@@ -118,20 +118,24 @@ async def test_resuming_one_record_at_a_time_through_same_second_ties(dense, ord
 @pytest.mark.parametrize("other", ["aaa", "zzz"])
 @pytest.mark.parametrize("shift", [timedelta(0), timedelta(milliseconds=500)])
 async def test_a_boundary_of_another_account(dense, order, other, shift):
-    everything = await dense.adapter.stream(query(order, window=DENSE_WINDOW))
+    everything = (await dense.adapter.stream(query(order, window=DENSE_WINDOW))).records
     tied = first_tie(everything)
     boundary = Boundary(tied.created_at + shift, other, "x")
     expected = [record for record in everything if is_after(record, boundary, order)][:40]
-    got = await dense.adapter.stream(query(order, 40, after=boundary, window=DENSE_WINDOW))
+    got = (
+        await dense.adapter.stream(query(order, 40, after=boundary, window=DENSE_WINDOW))
+    ).records
     assert got == expected
 
 
 async def test_a_boundary_whose_record_is_gone_resumes_by_time(dense):
-    everything = await dense.adapter.stream(query(Order.ASC, window=DENSE_WINDOW))
+    everything = (await dense.adapter.stream(query(Order.ASC, window=DENSE_WINDOW))).records
     tied = first_tie(everything)
     gone = Boundary(tied.created_at, "dfs", "1")
     for order in Order:
-        got = await dense.adapter.stream(query(order, 30, after=gone, window=DENSE_WINDOW))
+        got = (
+            await dense.adapter.stream(query(order, 30, after=gone, window=DENSE_WINDOW))
+        ).records
         ordered = everything if order is Order.ASC else everything[::-1]
         later = [
             r
@@ -165,7 +169,7 @@ async def test_filters_equal_filtering_the_whole_stream(chicago, everything, nar
     ordered = everything if order is Order.ASC else everything[::-1]
     expected = [record for record in ordered if narrowing.matches(record)]
     assert expected, "each filter should match something"
-    assert await chicago.adapter.stream(query(order, narrowing=narrowing)) == expected
+    assert (await chicago.adapter.stream(query(order, narrowing=narrowing))).records == expected
     pages = await walk(chicago.adapter, order, 13, narrowing=narrowing)
     assert [record for chunk in pages for record in chunk] == expected
 
@@ -176,7 +180,9 @@ async def test_a_number_filter(chicago, everything, order):
     narrowing = RecordFilter(number=number)
     ordered = everything if order is Order.ASC else everything[::-1]
     expected = [r for r in ordered if number in (r.from_number, r.to_number)]
-    assert await chicago.adapter.stream(query(order, 25, narrowing=narrowing)) == expected[:25]
+    assert (
+        await chicago.adapter.stream(query(order, 25, narrowing=narrowing))
+    ).records == expected[:25]
 
 
 async def test_filters_that_exclude_the_account_make_no_call():
@@ -189,8 +195,8 @@ async def test_filters_that_exclude_the_account_make_no_call():
             RecordFilter(type=MessageType.MMS),
             RecordFilter(created_after=NOW, created_before=NOW - timedelta(days=1)),
         ):
-            assert await adapter.stream(query(Order.ASC, narrowing=narrowing)) == []
-        assert await adapter.stream(query(Order.DESC, 0)) == []
+            assert (await adapter.stream(query(Order.ASC, narrowing=narrowing))).records == []
+        assert (await adapter.stream(query(Order.DESC, 0))).records == []
     assert urls == []
 
 
@@ -198,7 +204,7 @@ async def test_a_short_ascending_page_takes_one_call(chicago):
     recording, urls = recording_session()
     async with recording:
         adapter = DidForSaleAdapter(chicago.adapter._settings, recording)
-        got = await adapter.stream(query(Order.ASC, 21))
+        got = (await adapter.stream(query(Order.ASC, 21))).records
     assert len(got) == 21
     assert len(urls) == 1
 
@@ -259,12 +265,12 @@ async def test_a_closed_port(session):
 
 async def test_a_fault_is_retried_then_reported(chicago):
     chicago.inject(status=503)
-    assert len(await chicago.adapter.stream(query(Order.ASC, 3))) == 3
+    assert len((await chicago.adapter.stream(query(Order.ASC, 3))).records) == 3
     chicago.inject(times=3, status=502)
     with pytest.raises(ProviderUnavailable, match=r"unavailable \(HTTP 502\)"):
         await chicago.adapter.stream(query(Order.ASC, 3))
     chicago.inject(status=429, retry_after=0.05)
-    assert len(await chicago.adapter.stream(query(Order.DESC, 3))) == 3
+    assert len((await chicago.adapter.stream(query(Order.DESC, 3))).records) == 3
 
 
 async def test_messages_hold_no_url_or_secret(session):
@@ -281,5 +287,7 @@ async def test_the_window_edges_are_exact(chicago, everything):
     middle = everything[1000].created_at
     window = TimeWindow(middle, middle + timedelta(hours=5))
     expected = [r for r in everything if window.contains(r.created_at)]
-    assert await chicago.adapter.stream(query(Order.ASC, window=window)) == expected
-    assert await chicago.adapter.stream(query(Order.DESC, window=window)) == expected[::-1]
+    assert (await chicago.adapter.stream(query(Order.ASC, window=window))).records == expected
+    assert (await chicago.adapter.stream(query(Order.DESC, window=window))).records == expected[
+        ::-1
+    ]

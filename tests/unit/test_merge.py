@@ -29,18 +29,22 @@ def record(provider: str, seconds: int, record_id: str) -> SmsRecord:
     )
 
 
+def merge(streams: list[list[SmsRecord]], order: Order) -> list[SmsRecord]:
+    return merge_streams(streams, order, record_of=lambda record: record)
+
+
 def test_ties_break_by_provider_name_then_provider_order():
     a = [record("b-prov", 1, "b1"), record("b-prov", 1, "b2")]
     b = [record("a-prov", 1, "a1"), record("a-prov", 2, "a2")]
-    merged = merge_streams([a, b], Order.ASC)
+    merged = merge([a, b], Order.ASC)
     assert [r.provider_record_id for r in merged] == ["a1", "b1", "b2", "a2"]
 
 
 def test_descending_is_the_exact_reverse():
     a = [record("b-prov", 1, "b1"), record("b-prov", 1, "b2"), record("b-prov", 3, "b3")]
     b = [record("a-prov", 1, "a1"), record("a-prov", 2, "a2")]
-    asc = merge_streams([a, b], Order.ASC)
-    desc = merge_streams([list(reversed(a)), list(reversed(b))], Order.DESC)
+    asc = merge([a, b], Order.ASC)
+    desc = merge([list(reversed(a)), list(reversed(b))], Order.DESC)
     assert desc == list(reversed(asc))
 
 
@@ -71,7 +75,7 @@ def walk(streams: dict[str, list[SmsRecord]], order: Order, size: int) -> list[S
     boundary = None
     while True:
         fetched = [after(stream, boundary)[: size + 1] for stream in streams.values()]
-        merged = merge_streams(fetched, order)
+        merged = merge(fetched, order)
         seen.extend(merged[:size])
         if len(merged) <= size:
             return seen

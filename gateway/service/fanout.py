@@ -1,0 +1,33 @@
+"""Asking every selected account for its stream at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from gateway.errors import ProviderError, ProviderFailure, account_label
+from gateway.providers.base import Stream
+from gateway.service.planner import AccountAsk
+
+log = logging.getLogger(__name__)
+
+Answer = Stream | ProviderFailure
+"""What one account gave for a page."""
+
+
+async def fan_out(asks: Sequence[AccountAsk]) -> list[Answer]:
+    """Each account's stream or failure, in the order of `asks`. One account failing is
+    that account's answer, not the page's: the others still fill it."""
+    return list(await asyncio.gather(*(_answer(ask) for ask in asks)))
+
+
+async def _answer(ask: AccountAsk) -> Answer:
+    try:
+        return await ask.adapter.stream(ask.query)
+    except ProviderFailure as failure:
+        return failure
+    except Exception:
+        label = account_label(ask.adapter.kind.value, ask.name)
+        log.exception("%s failed unexpectedly", label)
+        return ProviderError(ask.name, f"{label} failed unexpectedly.")
