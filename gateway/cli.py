@@ -146,6 +146,8 @@ async def _until_stopped() -> None:
 async def _listen(app: web.Application, host: str, port: int, grace: float) -> web.AppRunner:
     """Serves `app`; the runner's cleanup stops accepting at once, then gives requests in
     flight up to `grace` seconds before the app's own cleanup closes its client session."""
+    from gateway.server import announce_access
+
     runner = web.AppRunner(app, shutdown_timeout=grace)
     await runner.setup()
     try:
@@ -153,6 +155,7 @@ async def _listen(app: web.Application, host: str, port: int, grace: float) -> w
     except OSError:
         await runner.cleanup()
         raise
+    announce_access(app)
     return runner
 
 

@@ -5,6 +5,7 @@
     │   └── MalformedRecordId         BAD_USER_INPUT
     ├── BadCursor                     BAD_CURSOR
     ├── Unauthenticated               UNAUTHENTICATED       no, or no valid, bearer token
+    ├── Forbidden                     FORBIDDEN             the client may not do this
     ├── NotFound                      NOT_FOUND
     ├── UnsupportedByProvider         (payload error UNSUPPORTED_BY_PROVIDER)
     └── ProviderFailure               carries `provider`, the account name
@@ -56,6 +57,12 @@ class Unauthenticated(GatewayError):
     Its message says what is wrong (missing, malformed, expired, ...), never the token."""
 
     code = "UNAUTHENTICATED"
+
+
+class Forbidden(GatewayError):
+    """The client is known but may not do this (change `userData` without write access)."""
+
+    code = "FORBIDDEN"
 
 
 class NotFound(GatewayError):

@@ -56,9 +56,11 @@ class Cursor:
         return self.hints if self.travel is travel else {}
 
 
-def filter_hash(record_filter: RecordFilter) -> str:
-    """Binds a cursor to the filter it was made for."""
-    text = json.dumps(record_filter.canonical(), sort_keys=True, separators=(",", ":"))
+def filter_hash(record_filter: RecordFilter, caller: str | None = None) -> str:
+    """Binds a cursor to the filter it was made for and, on a gateway that knows its
+    callers, to the caller it was made for."""
+    bound = record_filter.canonical() if caller is None else [record_filter.canonical(), caller]
+    text = json.dumps(bound, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

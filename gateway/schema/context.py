@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from gateway import records
+from gateway.auth import Caller
 from gateway.errors import GatewayError
 from gateway.service import RecordService
 
@@ -42,10 +43,14 @@ def provider_types(service: RecordService) -> dict[str, Provider]:
     }
 
 
-def make_context(service: RecordService, providers: dict[str, Provider]) -> GatewayContext:
-    """A fresh context, and so a fresh DataLoader cache, for each request."""
+def make_context(
+    service: RecordService, providers: dict[str, Provider], caller: Caller
+) -> GatewayContext:
+    """A fresh context, and so a fresh DataLoader cache, for each request; everything in it
+    sees only the caller's accounts."""
+    scoped = service.scoped(caller)
     return GatewayContext(
-        service=service,
-        providers=providers,
-        records=DataLoader(load_fn=service.get_records),
+        service=scoped,
+        providers={adapter.name: providers[adapter.name] for adapter in scoped.adapters},
+        records=DataLoader(load_fn=scoped.get_records),
     )

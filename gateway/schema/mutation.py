@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from gateway.errors import (
     BadUserInput,
+    Forbidden,
     GatewayError,
     MalformedRecordId,
     NotFound,
@@ -31,7 +32,7 @@ from .types import (
 
 
 def _user_error(error: GatewayError) -> UserError:
-    if isinstance(error, ProviderForbidden):
+    if isinstance(error, ProviderForbidden | Forbidden):
         return UserError(code=UserErrorCode.FORBIDDEN, message=error.message)
     if isinstance(error, ProviderFailure):
         return UserError(code=UserErrorCode.PROVIDER_ERROR, message=error.message)
@@ -66,7 +67,7 @@ class Mutation:
         try:
             node_id = decode_record_id(input.id)
             record = await context.service.update_user_data(node_id, input.user_data)
-        except (BadUserInput, NotFound, UnsupportedByProvider, ProviderFailure) as error:
+        except (BadUserInput, NotFound, Forbidden, UnsupportedByProvider, ProviderFailure) as error:
             return UpdateSmsRecordUserDataPayload(
                 sms_record=None,
                 client_mutation_id=input.client_mutation_id,

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp_cors
 from aiohttp import web
 
+from gateway.auth import Authenticator
 from gateway.cache import make_cache
 from gateway.config import Settings
 from gateway.paging.cursor import CursorCodec
 from gateway.providers import build_adapters, make_session
 from gateway.schema import build_schema
+from gateway.schema.limits import DocumentLimits
 from gateway.server.graphql_view import GatewayGraphQLView
-from gateway.server.health import SERVICE, healthz, metrics, readyz
+from gateway.server.health import OPEN, SERVICE, healthz, metrics, readyz
 from gateway.server.observe import observe
-from gateway.server.request_id import request_id
+from gateway.server.request_id import HEADER, request_id
 from gateway.service import PagingRules, RecordService
 
-MAX_BODY_BYTES = 65536
+log = logging.getLogger(__name__)
+
+
+def announce_access(app: web.Application) -> None:
+    """Once listening: a gateway without clients says, in one line, that it is open."""
+    if app[OPEN]:
+        log.warning(
+            "no [[clients]] and no [auth.jwt] configured: anyone who reaches this gateway "
+            "reads and writes every account"
+        )
 
 
 async def create_app(settings: Settings) -> web.Application:
     """The gateway as an aiohttp application; one shared client session for all providers.
 
     Async because the client session must be born inside the running event loop."""
-    app = web.Application(middlewares=[request_id, observe], client_max_size=MAX_BODY_BYTES)
+    limits = settings.limits
+    app = web.Application(middlewares=[request_id, observe], client_max_size=limits.max_body_bytes)
+    authenticator = Authenticator.from_settings(settings)
     session = make_session()
     cache = make_cache(settings.cache)
     service = RecordService(
@@ -38,6 +52,12 @@ async def create_app(settings: Settings) -> web.Application:
         ),
     )
     app[SERVICE] = service
+    app[OPEN] = authenticator.is_open
+
+    async def start_authenticator(app: web.Application) -> None:
+        await authenticator.start()
+
+    app.on_startup.append(start_authenticator)
 
     async def close_clients(app: web.Application) -> AsyncIterator[None]:
         yield
@@ -47,7 +67,16 @@ async def create_app(settings: Settings) -> web.Application:
             await cache.close()
 
     app.cleanup_ctx.append(close_clients)
-    view = GatewayGraphQLView(service, build_schema(), graphiql=settings.server.graphiql)
+    schema = build_schema(
+        DocumentLimits(
+            max_depth=limits.max_depth,
+            max_aliases=limits.max_aliases,
+            max_tokens=limits.max_tokens,
+            max_cost=limits.max_cost,
+            introspection=settings.server.introspection,
+        )
+    )
+    view = GatewayGraphQLView(service, schema, authenticator, graphiql=settings.server.graphiql)
     graphql_routes = [
         app.router.add_route("POST", "/graphql", view),
         app.router.add_route("GET", "/graphql", view),
@@ -62,7 +91,8 @@ async def create_app(settings: Settings) -> web.Application:
             app,
             defaults={
                 origin: aiohttp_cors.ResourceOptions(
-                    allow_headers=("Content-Type", "Authorization"),
+                    allow_headers=("Content-Type", "Authorization", HEADER),
+                    expose_headers=(HEADER,),
                     allow_methods=("GET", "POST"),
                     max_age=600,
                 )

@@ -17,6 +17,8 @@ from aiohttp.web_protocol import RequestPayloadError
 from cross_web import AiohttpHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
 
+from gateway.auth import Authenticator, Caller
+from gateway.errors import Unauthenticated
 from gateway.schema import GatewaySchema
 from gateway.schema.context import GatewayContext, make_context, provider_types
 from gateway.service import RecordService
@@ -41,10 +43,22 @@ class StrictBodyAdapter(AiohttpHTTPRequestAdapter):
             raise HTTPException(400, "The body could not be read or decompressed.") from None
 
 
+CALLER = web.RequestKey("caller", Caller)
+_NOBODY = Caller("unauthenticated", frozenset(), can_write=False)
+"""The context of a request that runs no document (the GraphiQL page) reaches no account."""
+
+
 class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
     request_adapter_class = StrictBodyAdapter
 
-    def __init__(self, service: RecordService, schema: GatewaySchema, *, graphiql: bool) -> None:
+    def __init__(
+        self,
+        service: RecordService,
+        schema: GatewaySchema,
+        authenticator: Authenticator,
+        *,
+        graphiql: bool,
+    ) -> None:
         super().__init__(
             schema=schema,
             graphql_ide="graphiql" if graphiql else None,
@@ -52,9 +66,21 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         )
         self._service = service
         self._providers = provider_types(service)
+        self._authenticator = authenticator
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        """A request that is not GraphQL at all still gets a GraphQL-shaped, coded error."""
+        """Who is asking is settled before the body is read; a request that is not GraphQL
+        at all still gets a GraphQL-shaped, coded error."""
+        if request.method == "POST" or "query" in request.query:
+            try:
+                request[CALLER] = await self._authenticator.authenticate(
+                    request.headers.get("Authorization")
+                )
+            except Unauthenticated as refusal:
+                error = {"message": refusal.message, "extensions": refusal.extensions()}
+                response = web.json_response({"errors": [error]}, status=401)
+                response.headers["WWW-Authenticate"] = "Bearer"
+                return response
         try:
             return await self.run(request=request)
         except HTTPException as exc:
@@ -65,7 +91,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> GatewayContext:
-        return make_context(self._service, self._providers)
+        return make_context(self._service, self._providers, request.get(CALLER, _NOBODY))
 
     def parse_json(self, data: str | bytes) -> Any:
         """A JSON object (or a list, refused as a batch later), decoded strictly."""

@@ -64,17 +64,22 @@ class PagePlanner:
     """Checks a page's arguments and cursor, and turns them into a `PagePlan`."""
 
     def __init__(
-        self, codec: CursorCodec, rules: PagingRules, clock: Callable[[], datetime]
+        self,
+        codec: CursorCodec,
+        rules: PagingRules,
+        clock: Callable[[], datetime],
+        caller: str | None = None,
     ) -> None:
         self._codec = codec
         self._rules = rules
         self._clock = clock
+        self._caller = caller  # whose cursors these are; None on an open gateway
 
     def plan(self, request: PageRequest, select: AccountSelection) -> PagePlan:
         """Raises `BadUserInput` or `BadCursor`. Accounts are selected last, once the
         arguments, the cursor and the window have passed their checks."""
         size, forward = self._page_size(request)
-        fhash = filter_hash(request.filter)
+        fhash = filter_hash(request.filter, self._caller)
         given = request.after if forward else request.before
         cursor = self._continued(given, request.order, fhash)
         window = cursor.window if cursor else self._window(request.filter)
@@ -122,7 +127,9 @@ class PagePlanner:
         if cursor.order is not order:
             raise BadCursor("The cursor was made for another `orderBy`.")
         if cursor.filter_hash != fhash:
-            raise BadCursor("The cursor was made for another `filter`.")
+            if self._caller is None:
+                raise BadCursor("The cursor was made for another `filter`.")
+            raise BadCursor("The cursor was made for another `filter` or another client.")
         return cursor
 
     def _window(self, record_filter: RecordFilter) -> TimeWindow:

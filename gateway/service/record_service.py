@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from gateway.errors import BadUserInput, MalformedRecordId, NotFound, ProviderFailure
+from gateway.auth import Caller
+from gateway.auth.caller import OPEN_CALLER
+from gateway.errors import BadUserInput, Forbidden, MalformedRecordId, NotFound, ProviderFailure
 from gateway.paging.cursor import CursorCodec
 from gateway.providers.base import ProviderAdapter
 from gateway.record_ids import NOT_A_RECORD, split_record_node_id
@@ -18,7 +20,12 @@ from gateway.service.planner import PagePlanner
 
 
 class RecordService:
-    """Everything the API can do with records, over every configured account."""
+    """Everything the API can do with records, over the accounts it holds.
+
+    The server holds one over every configured account and hands each request the view
+    `scoped` to its caller: a scoped service holds only the caller's accounts, so no
+    operation can reach, list or name another one, and its cursors are bound to the caller.
+    """
 
     def __init__(
         self,
@@ -26,11 +33,22 @@ class RecordService:
         codec: CursorCodec,
         rules: PagingRules,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        caller: Caller | None = None,
     ) -> None:
         self._adapters = {adapter.name: adapter for adapter in adapters}
         self._codec = codec
         self._rules = rules
-        self._planner = PagePlanner(codec, rules, clock)
+        self._clock = clock
+        self._caller = caller
+        self._planner = PagePlanner(codec, rules, clock, caller.name if caller else None)
+
+    def scoped(self, caller: Caller) -> RecordService:
+        """This service as `caller` sees it: only the accounts it may read; writes only if
+        it may write. An open gateway's caller sees every account and binds no cursor."""
+        readable = [self._adapters[name] for name in caller.readable(self._adapters)]
+        bound = None if caller.name == OPEN_CALLER else caller
+        return RecordService(readable, self._codec, self._rules, self._clock, caller=bound)
 
     @property
     def rules(self) -> PagingRules:
@@ -92,7 +110,8 @@ class RecordService:
         return found
 
     async def update_user_data(self, node_id: str, user_data: str | None) -> SmsRecord:
-        """Raises BadUserInput, NotFound, UnsupportedByProvider or ProviderFailure."""
+        """Raises BadUserInput, NotFound, Forbidden, UnsupportedByProvider or
+        ProviderFailure. A record of an account the caller may not read does not exist for it."""
         if user_data is not None and len(user_data) > MAX_USER_DATA_LENGTH:
             raise BadUserInput(
                 f"userData holds {len(user_data)} characters; at most {MAX_USER_DATA_LENGTH}."
@@ -101,6 +120,8 @@ class RecordService:
         adapter = self._adapters.get(provider)
         if adapter is None:
             raise NotFound("No SMS record has this id.")
+        if self._caller is not None and not self._caller.can_write:
+            raise Forbidden(f"Client {self._caller.name!r} may not change userData.")
         record = await adapter.update_user_data(key, user_data)
         if record is None:
             raise NotFound("No SMS record has this id.")
