@@ -66,6 +66,18 @@ class CacheSettings(_Section):
     ttl_seconds: float = Field(default=30, ge=0)
 
 
+class LimitSettings(_Section):
+    """`[limits]`: how much one request may ask of the gateway and of the providers."""
+
+    max_body_bytes: int = Field(default=65536, ge=1)
+    max_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=10, ge=1)
+    max_tokens: int = Field(default=2000, ge=1)
+    max_cost: int = Field(default=2000, ge=1)
+    max_stats_calls: int = Field(default=200, ge=1)
+    """Upstream calls (provider pages) one `smsRecordStats` may make per account."""
+
+
 class _ProviderSettings(_Section):
     """What every account has: where it is, and how hard the gateway tries it."""
 
@@ -125,6 +137,7 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     security: SecuritySettings
     cache: CacheSettings = CacheSettings()
+    limits: LimitSettings = LimitSettings()
     providers: tuple[ProviderSettings, ...] = Field(min_length=1)
 
     @field_validator("providers")

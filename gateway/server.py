@@ -17,6 +17,7 @@ from gateway.paging.cursor import CursorCodec
 from gateway.providers import build_adapters, make_session
 from gateway.schema.view import GatewayGraphQLView
 from gateway.service import PagingRules, RecordService
+from gateway.stats import StatsService
 
 SERVICE = web.AppKey("service", RecordService)
 _COMPRESS_FROM_BYTES = 1024
@@ -102,7 +103,8 @@ async def create_app(settings: Settings) -> web.Application:
             await cache.close()
 
     app.cleanup_ctx.append(close_clients)
-    view = GatewayGraphQLView(service, graphiql=settings.server.graphiql)
+    stats = StatsService(service, max_calls=settings.limits.max_stats_calls)
+    view = GatewayGraphQLView(service, stats, graphiql=settings.server.graphiql)
     graphql_routes = [
         app.router.add_route("POST", "/graphql", view),
         app.router.add_route("GET", "/graphql", view),

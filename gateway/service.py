@@ -249,6 +249,11 @@ class RecordService:
         start = start or end - timedelta(days=self._rules.default_window_days)
         return TimeWindow(start, max(start, end))
 
+    def reach(self, record_filter: RecordFilter) -> tuple[TimeWindow, list[ProviderAdapter]]:
+        """The time window and the accounts a walk with this filter covers, as its first page
+        sets them; totals cover the same. Raises `BadUserInput` as that page would."""
+        return self._window(record_filter), self._select(record_filter)
+
     def _select(self, record_filter: RecordFilter) -> list[ProviderAdapter]:
         if record_filter.providers is None:
             return self.adapters

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from gateway import records
 from gateway.errors import GatewayError
 from gateway.service import RecordService
+from gateway.stats import StatsService
 
 from .types import Provider
 
@@ -25,6 +26,7 @@ class PartialError:
 @dataclass(slots=True)
 class GatewayContext:
     service: RecordService
+    stats: StatsService
     providers: dict[str, Provider]
     records: DataLoader[str, records.SmsRecord | None]
     partial_errors: list[PartialError] = field(default_factory=list)
@@ -42,10 +44,13 @@ def provider_types(service: RecordService) -> dict[str, Provider]:
     }
 
 
-def make_context(service: RecordService, providers: dict[str, Provider]) -> GatewayContext:
+def make_context(
+    service: RecordService, stats: StatsService, providers: dict[str, Provider]
+) -> GatewayContext:
     """A fresh context, and so a fresh DataLoader cache, for each request."""
     return GatewayContext(
         service=service,
+        stats=stats,
         providers=providers,
         records=DataLoader(load_fn=service.get_records),
     )

@@ -11,6 +11,7 @@ from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 
 from gateway.service import RecordService
+from gateway.stats import StatsService
 
 from . import schema
 from .context import GatewayContext, make_context, provider_types
@@ -24,13 +25,14 @@ def _json_default(value: Any) -> Any:
 
 
 class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
-    def __init__(self, service: RecordService, *, graphiql: bool) -> None:
+    def __init__(self, service: RecordService, stats: StatsService, *, graphiql: bool) -> None:
         super().__init__(
             schema=schema,
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=False,
         )
         self._service = service
+        self._stats = stats
         self._providers = provider_types(service)
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
@@ -44,7 +46,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> GatewayContext:
-        return make_context(self._service, self._providers)
+        return make_context(self._service, self._stats, self._providers)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, default=_json_default)
