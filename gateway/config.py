@@ -181,6 +181,8 @@ class LimitsSettings(_Section):
     max_aliases: int = Field(default=10, ge=1)
     max_tokens: int = Field(default=2000, ge=1)
     max_cost: int = Field(default=2000, ge=1)
+    max_stats_calls: int = Field(default=200, ge=1)
+    """Upstream calls (provider pages) one `smsRecordStats` may make per account."""
 
 
 class Settings(_Section):

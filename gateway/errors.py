@@ -2,7 +2,8 @@
 
     GatewayError                      INTERNAL_SERVER_ERROR
     ├── BadUserInput                  BAD_USER_INPUT
-    │   └── MalformedRecordId         BAD_USER_INPUT
+    │   ├── MalformedRecordId         BAD_USER_INPUT
+    │   └── CallLimitReached          BAD_USER_INPUT        carries `provider`: totals cut short
     ├── BadCursor                     BAD_CURSOR
     ├── Unauthenticated               UNAUTHENTICATED       no, or no valid, bearer token
     ├── Forbidden                     FORBIDDEN             the client may not do this
@@ -43,6 +44,18 @@ class BadUserInput(GatewayError):
 
 class MalformedRecordId(BadUserInput):
     """A global id that no provider could have produced."""
+
+
+class CallLimitReached(BadUserInput):
+    """An account's totals needed more upstream calls than `[limits] max_stats_calls`; the
+    client narrows the time range to get them whole. Names the account."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code, "provider": self.provider}
 
 
 class BadCursor(GatewayError):

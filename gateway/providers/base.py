@@ -6,11 +6,15 @@ gateway's total order, narrowed by a filter. Positions are `Boundary` values tha
 can interpret: a boundary set by another account compares by (created_at, account name) alone;
 a boundary set by the adapter's own account also names its record, so the adapter resolves
 same-time ties in its native order.
+
+For totals, an adapter also *scans*: it reads every record of a window once, in the largest
+pages its API allows, one upstream call a page, and hands them over page by page, so that the
+caller can add them up without ever holding them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +28,15 @@ from gateway.records import (
     TimeWindow,
 )
 
-__all__ = ["Boundary", "ProviderAdapter", "Stream", "StreamEntry", "StreamQuery", "is_after"]
+__all__ = [
+    "Boundary",
+    "ProviderAdapter",
+    "ScanPage",
+    "Stream",
+    "StreamEntry",
+    "StreamQuery",
+    "is_after",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +90,15 @@ class Stream:
         return [entry.record for entry in self.entries]
 
 
+@dataclass(frozen=True, slots=True)
+class ScanPage:
+    """One provider page of a scan: its records that match, and whether pages follow, so
+    that a caller bounding its calls knows whether stopping here leaves records unread."""
+
+    records: list[SmsRecord]
+    more: bool
+
+
 class ProviderAdapter(Protocol):
     """One configured account of one provider kind."""
 
@@ -100,6 +121,16 @@ class ProviderAdapter(Protocol):
         filters itself, fetching on until it has `limit` records or the API has no more.
         Raises `ProviderFailure` subclasses.
         """
+        ...
+
+    def scan(
+        self, window: TimeWindow, record_filter: RecordFilter, fields: frozenset[str]
+    ) -> AsyncGenerator[ScanPage, None]:
+        """Every record matching `record_filter` in `window`, oldest first, one provider page
+        at a time: one upstream call (or a cached page) each, of the largest size the API
+        allows, with the filter pushed down as for streams. `fields` names the `SmsRecord`
+        attributes the caller reads; others may be left unread. Yields nothing, calling no
+        one, when the filter rules the account out. Raises `ProviderFailure` subclasses."""
         ...
 
     async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:

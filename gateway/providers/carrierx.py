@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncGenerator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -26,15 +27,16 @@ from gateway.errors import (
     account_label,
 )
 from gateway.providers import values
-from gateway.providers.base import Stream, StreamEntry, StreamQuery, is_after
+from gateway.providers.base import ScanPage, Stream, StreamEntry, StreamQuery, is_after
 from gateway.providers.http import AccountClient, HttpReply, decode_json
-from gateway.providers.span import query_span, wanted
+from gateway.providers.span import query_span, scan_query, wanted
 from gateway.records import (
     Direction,
     MessageType,
     Order,
     ProviderCapability,
     ProviderKind,
+    RecordFilter,
     SmsRecord,
     SmsStatus,
     TimeWindow,
@@ -196,6 +198,27 @@ class CarrierXAdapter:
                 return found
             after = items[-1].provider_record_id
             ask = min(MAX_PAGE, 2 * ask)
+
+    async def scan(
+        self, window: TimeWindow, record_filter: RecordFilter, fields: frozenset[str]
+    ) -> AsyncGenerator[ScanPage, None]:
+        """`limit=1000` pages oldest first, continued with `after=<dr_sid>`, with the filter
+        pushed down and `include_fields` narrowed exactly as for streams."""
+        query = scan_query(window, record_filter, fields)
+        span = query_span(query, self.name)
+        if span is None:
+            return
+        clauses = pushdown(query, span, self.name)
+        included = included_fields(query)
+        after: str | None = None
+        while True:
+            reply = await self._list(Order.ASC, MAX_PAGE, clauses, included, after=after)
+            items, more = self._read_list(reply)
+            more = more and len(items) == MAX_PAGE
+            yield ScanPage([record for record in items if wanted(query, record)], more)
+            if not more:
+                return
+            after = items[-1].provider_record_id
 
     async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:
         """One GET per distinct key, run concurrently (the API has no batch lookup)."""

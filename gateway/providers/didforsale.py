@@ -16,7 +16,7 @@ import base64
 import hashlib
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,16 +35,17 @@ from gateway.errors import (
     account_label,
 )
 from gateway.providers import values
-from gateway.providers.base import Boundary, Stream, StreamEntry, StreamQuery, is_after
+from gateway.providers.base import Boundary, ScanPage, Stream, StreamEntry, StreamQuery, is_after
 from gateway.providers.http import AccountClient, HttpReply, decode_json
 from gateway.providers.segments import count_segments
-from gateway.providers.span import query_span, wanted
+from gateway.providers.span import query_span, scan_query, wanted
 from gateway.providers.wallclock import floor_second, wall_range, wall_to_utc
 from gateway.records import (
     MessageType,
     Order,
     ProviderCapability,
     ProviderKind,
+    RecordFilter,
     SmsRecord,
     TimeWindow,
     to_e164,
@@ -125,6 +126,22 @@ class DidForSaleAdapter:
         if query.order is Order.ASC:
             return await self._ascending(query, span)
         return await self._descending(query, span)
+
+    async def scan(
+        self, window: TimeWindow, record_filter: RecordFilter, fields: frozenset[str]
+    ) -> AsyncGenerator[ScanPage, None]:
+        """The window's range listed once, 500 rows a page, through the page cache under the
+        same keys as an oldest-first walk over the same window, so that each reuses the
+        pages the other fetched. Only time narrows the listing; the rest is filtered here."""
+        query = scan_query(window, record_filter, fields)
+        span = query_span(query, self.name)
+        if span is None or record_filter.type is MessageType.MMS:
+            return
+        first, last = self._listed_range(span.start, span.end)
+        async with aclosing(self._pages(first, last, 0)) as pages:
+            async for _, page in pages:
+                matching = [record for record in page.records if wanted(query, record)]
+                yield ScanPage(matching, more=not page.is_last)
 
     async def get_many(self, node_keys: list[str]) -> list[SmsRecord | None]:
         """One listing per distinct second named by the keys, run concurrently."""
@@ -239,6 +256,12 @@ class DidForSaleAdapter:
                             return Stream(found, lead=lead)
                 tail = resume.at(token, len(page.records)).dump()
         return Stream(found, lead=lead or tail)
+
+    def _listed_range(self, start: datetime, end: datetime) -> tuple[str, str]:
+        """The body's inclusive wall-clock range for `[start, end)`, as an oldest-first walk
+        from `start` lists it, so that the page cache serves a scan the walk's pages."""
+        first, last = wall_range(start, end, self._zone)
+        return first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT)
 
     async def _descending(self, query: StreamQuery, span: TimeWindow) -> Stream:
         """Walks back through adjacent time windows, each listed whole (from the cache after

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 from gateway.providers.base import StreamQuery
-from gateway.records import SmsRecord, TimeWindow
+from gateway.records import Order, RecordFilter, SmsRecord, TimeWindow
 
 
 def query_span(query: StreamQuery, account: str) -> TimeWindow | None:
@@ -30,3 +32,13 @@ def query_span(query: StreamQuery, account: str) -> TimeWindow | None:
 def wanted(query: StreamQuery, record: SmsRecord) -> bool:
     """The gateway-side check every returned record passes: window and whole filter."""
     return query.window.contains(record.created_at) and query.filter.matches(record)
+
+
+def scan_query(
+    window: TimeWindow, record_filter: RecordFilter, fields: frozenset[str]
+) -> StreamQuery:
+    """A scan in the terms of a stream query (oldest first from the window's edge, with no
+    limit), so that scans narrow, push down and select fields exactly as streams do."""
+    return StreamQuery(
+        Order.ASC, window, record_filter, after=None, limit=sys.maxsize, fields=fields
+    )

@@ -11,6 +11,7 @@ from gateway import records
 from gateway.auth import Caller
 from gateway.errors import GatewayError
 from gateway.service import RecordService
+from gateway.stats import StatsService
 
 from .types import Provider
 
@@ -26,6 +27,7 @@ class PartialError:
 @dataclass(slots=True)
 class GatewayContext:
     service: RecordService
+    stats: StatsService
     providers: dict[str, Provider]
     records: DataLoader[str, records.SmsRecord | None]
     partial_errors: list[PartialError] = field(default_factory=list)
@@ -44,13 +46,14 @@ def provider_types(service: RecordService) -> dict[str, Provider]:
 
 
 def make_context(
-    service: RecordService, providers: dict[str, Provider], caller: Caller
+    service: RecordService, stats: StatsService, providers: dict[str, Provider], caller: Caller
 ) -> GatewayContext:
     """A fresh context, and so a fresh DataLoader cache, for each request; everything in it
     sees only the caller's accounts."""
     scoped = service.scoped(caller)
     return GatewayContext(
         service=scoped,
+        stats=stats.over(scoped),
         providers={adapter.name: providers[adapter.name] for adapter in scoped.adapters},
         records=DataLoader(load_fn=scoped.get_records),
     )

@@ -16,6 +16,13 @@ from gateway.service import PageRequest
 from .context import GatewayContext, PartialError
 from .ids import decode_record_id
 from .selection import selected_record_fields
+from .stats import (
+    STATS_DESCRIPTION,
+    GroupByArgument,
+    SmsRecordStats,
+    TimeZoneArgument,
+    record_stats,
+)
 from .types import (
     Provider,
     ProviderStatus,
@@ -157,6 +164,19 @@ class Query:
             ),
             provider_status=[ProviderStatus.from_status(s) for s in page.provider_status],
         )
+
+    @strawberry.field(description=STATS_DESCRIPTION)
+    async def sms_record_stats(
+        self,
+        info: GatewayInfo,
+        filter: Annotated[
+            SmsRecordFilter | None,
+            strawberry.argument(description="Narrows the records, as for `smsRecords`."),
+        ] = None,
+        group_by: GroupByArgument = (),
+        time_zone: TimeZoneArgument = "UTC",
+    ) -> SmsRecordStats:
+        return await record_stats(info, to_record_filter(filter), group_by, time_zone)
 
     @strawberry.field(description="The configured provider accounts.")
     def providers(self, info: GatewayInfo) -> list[Provider]:

@@ -20,6 +20,7 @@ from gateway.server.health import OPEN, SERVICE, healthz, metrics, readyz
 from gateway.server.observe import observe
 from gateway.server.request_id import HEADER, request_id
 from gateway.service import PagingRules, RecordService
+from gateway.stats import StatsService
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,10 @@ async def create_app(settings: Settings) -> web.Application:
             introspection=settings.server.introspection,
         )
     )
-    view = GatewayGraphQLView(service, schema, authenticator, graphiql=settings.server.graphiql)
+    stats = StatsService(service, max_calls=limits.max_stats_calls)
+    view = GatewayGraphQLView(
+        service, stats, schema, authenticator, graphiql=settings.server.graphiql
+    )
     graphql_routes = [
         app.router.add_route("POST", "/graphql", view),
         app.router.add_route("GET", "/graphql", view),

@@ -22,6 +22,7 @@ from gateway.errors import Unauthenticated
 from gateway.schema import GatewaySchema
 from gateway.schema.context import GatewayContext, make_context, provider_types
 from gateway.service import RecordService
+from gateway.stats import StatsService
 
 
 def _refusal(message: str, status: int) -> web.Response:
@@ -54,6 +55,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
     def __init__(
         self,
         service: RecordService,
+        stats: StatsService,
         schema: GatewaySchema,
         authenticator: Authenticator,
         *,
@@ -65,6 +67,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
             allow_queries_via_get=False,
         )
         self._service = service
+        self._stats = stats
         self._providers = provider_types(service)
         self._authenticator = authenticator
 
@@ -91,7 +94,9 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> GatewayContext:
-        return make_context(self._service, self._providers, request.get(CALLER, _NOBODY))
+        return make_context(
+            self._service, self._stats, self._providers, request.get(CALLER, _NOBODY)
+        )
 
     def parse_json(self, data: str | bytes) -> Any:
         """A JSON object (or a list, refused as a batch later), decoded strictly."""

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from gateway.errors import ProviderError, ProviderFailure, account_label
-from gateway.providers.base import Stream
+from gateway.providers.base import ProviderAdapter, Stream
 from gateway.service.planner import AccountAsk
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ async def _answer(ask: AccountAsk) -> Answer:
     except ProviderFailure as failure:
         return failure
     except Exception:
-        label = account_label(ask.adapter.kind.value, ask.name)
-        log.exception("%s failed unexpectedly", label)
-        return ProviderError(ask.name, f"{label} failed unexpectedly.")
+        return unexpected_failure(ask.adapter)
+
+
+def unexpected_failure(adapter: ProviderAdapter) -> ProviderError:
+    """A bug met while asking an account: logged whole, and to the client that account's
+    `PROVIDER_ERROR`, so the other accounts still answer. Call it while handling the error."""
+    label = account_label(adapter.kind.value, adapter.name)
+    log.exception("%s failed unexpectedly", label)
+    return ProviderError(adapter.name, f"{label} failed unexpectedly.")

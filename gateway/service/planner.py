@@ -82,7 +82,7 @@ class PagePlanner:
         fhash = filter_hash(request.filter, self._caller)
         given = request.after if forward else request.before
         cursor = self._continued(given, request.order, fhash)
-        window = cursor.window if cursor else self._window(request.filter)
+        window = cursor.window if cursor else self.window_for(request.filter)
         travel = request.order if forward else request.order.reverse
         carried = cursor.hints_for(travel) if cursor else {}
         asks = tuple(
@@ -132,7 +132,7 @@ class PagePlanner:
             raise BadCursor("The cursor was made for another `filter` or another client.")
         return cursor
 
-    def _window(self, record_filter: RecordFilter) -> TimeWindow:
+    def window_for(self, record_filter: RecordFilter) -> TimeWindow:
         """The walk's fixed time range, set by its first page and carried by its cursors:
         from `createdAfter`, else `default_window_days` before its end; to `createdBefore`,
         else now."""

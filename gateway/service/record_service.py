@@ -12,7 +12,7 @@ from gateway.errors import BadUserInput, Forbidden, MalformedRecordId, NotFound,
 from gateway.paging.cursor import CursorCodec
 from gateway.providers.base import ProviderAdapter
 from gateway.record_ids import NOT_A_RECORD, split_record_node_id
-from gateway.records import MAX_USER_DATA_LENGTH, RecordFilter, SmsRecord
+from gateway.records import MAX_USER_DATA_LENGTH, RecordFilter, SmsRecord, TimeWindow
 from gateway.service.assemble import assemble
 from gateway.service.fanout import fan_out
 from gateway.service.page import PageRequest, PagingRules, ProviderStatus, RecordPage
@@ -64,6 +64,11 @@ class RecordService:
         plan = self._planner.plan(request, self._select)
         answers = await fan_out(plan.asks)
         return assemble(plan, answers, self._codec)
+
+    def reach(self, record_filter: RecordFilter) -> tuple[TimeWindow, list[ProviderAdapter]]:
+        """The time window and the accounts a walk with this filter covers, as its first page
+        sets them; totals cover the same. Raises `BadUserInput` as that page would."""
+        return self._planner.window_for(record_filter), self._select(record_filter)
 
     def _select(self, record_filter: RecordFilter) -> list[ProviderAdapter]:
         """The accounts a page reads: all, or those `filter.providers` names."""

@@ -87,10 +87,11 @@ async def deploy(
     cache: dict[str, Any] | None = None,
     replicas: int = 1,
     policy: dict[str, Any] | None = None,
+    limits: dict[str, Any] | None = None,
 ) -> Deployment:
     """DIDforSale `dfs` (Chicago time), CarrierX `cx-a` and `cx-b` (one simulator each, as many
     as `cx_counts` names), and `replicas` gateways sharing one config; `policy` holds keys
-    for every account's block (timeouts, retries, breaker)."""
+    for every account's block (timeouts, retries, breaker), `limits` the `[limits]` table."""
     now = now or datetime.now(UTC)
     runners: list[web.AppRunner] = []
     dfs_rows = generate_didforsale_rows(dfs_count, seed=11, timezone=DFS_ZONE, now=now, days=29)
@@ -136,6 +137,7 @@ async def deploy(
             "server": {"default_page_size": 20, "max_page_size": 100},
             "security": {"cursor_secret": SECRET},
             "cache": cache or {},
+            "limits": limits or {},
             "providers": providers,
         },
         environ={},

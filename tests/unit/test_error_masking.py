@@ -1,6 +1,5 @@
 """An unexpected failure goes out masked, with the request's id; its log line has both."""
 
-
 from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 

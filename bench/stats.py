@@ -1,0 +1,116 @@
+"""Totals against a walk: upstream calls divided by the least, and time divided by a walk's.
+
+A dataset of `--records` (half DIDforSale rows in America/Chicago, half CarrierX records,
+over 29 days) is added up by one `smsRecordStats` query (a dashboard's: per account and day),
+and, on fresh simulators and gateway, walked whole with pages of `--page-size`, newest first.
+The least calls are ceil(N / 500) for DIDforSale and ceil(N / 1000) for CarrierX, the
+largest pages of each API. Counts come from the simulators, so they are deterministic.
+
+    .venv/bin/python bench/stats.py [--records 100000] [--page-size 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import time
+from typing import Any
+
+import aiohttp
+from stack import deploy
+
+TOTALS = """{
+  smsRecordStats(groupBy: [PROVIDER, DAY], timeZone: "America/Chicago") {
+    total { count segments price unpricedCount }
+    buckets { key { provider day } count segments price }
+    complete
+  }
+}"""
+PAGE = """query Page($first: Int, $after: String) {
+  smsRecords(first: $first, after: $after) {
+    nodes { id }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+async def post(http: aiohttp.ClientSession, url: str, query: str, **variables: Any) -> Any:
+    async with http.post(url, json={"query": query, "variables": variables}) as response:
+        body = await response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+async def totals(records: int) -> dict[str, Any]:
+    """One totals query on fresh simulators and gateway: its time and each account's calls."""
+    stack = await deploy(records, cache_ttl=3600)
+    try:
+        async with aiohttp.ClientSession() as http:
+            started = time.perf_counter()
+            data = await post(http, stack.graphql_url, TOTALS)
+            elapsed = time.perf_counter() - started
+            calls = {name: await stack.requests_made(http, name) for name in stack.roots}
+    finally:
+        await stack.close()
+    result = data["smsRecordStats"]
+    assert result["complete"] and result["total"]["count"] == records, result["total"]
+    return {"seconds": elapsed, "calls": calls, "buckets": len(result["buckets"])}
+
+
+async def walk(records: int, size: int) -> dict[str, Any]:
+    """One whole walk on fresh simulators and gateway: its time and its pages."""
+    stack = await deploy(records, cache_ttl=3600)
+    try:
+        async with aiohttp.ClientSession() as http:
+            started = time.perf_counter()
+            seen, pages, cursor = 0, 0, None
+            while True:
+                data = await post(http, stack.graphql_url, PAGE, first=size, after=cursor)
+                connection = data["smsRecords"]
+                seen, pages = seen + len(connection["nodes"]), pages + 1
+                if not connection["pageInfo"]["hasNextPage"]:
+                    break
+                cursor = connection["pageInfo"]["endCursor"]
+            elapsed = time.perf_counter() - started
+    finally:
+        await stack.close()
+    assert seen == records, (seen, records)
+    return {"seconds": elapsed, "pages": pages}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--page-size", type=int, default=100)
+    args = parser.parse_args()
+    half = args.records // 2
+    least = {"dfs": math.ceil(half / 500), "cx": math.ceil((args.records - half) / 1000)}
+    print(f"{args.records} records (half per provider)\n", flush=True)
+
+    added = await totals(args.records)
+    calls = added["calls"]
+    print("| totals | DIDforSale calls / least | ratio | CarrierX calls / least | ratio |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| per account and day ({added['buckets']} buckets) "
+        f"| {calls['dfs']} / {least['dfs']} | {calls['dfs'] / least['dfs']:.2f} "
+        f"| {calls['cx']} / {least['cx']} | {calls['cx'] / least['cx']:.2f} |\n",
+        flush=True,
+    )
+
+    walked = await walk(args.records, args.page_size)
+    print("| query | time | ÷ walk |")
+    print("|---|---|---|")
+    print(
+        f"| walk, {walked['pages']} pages of {args.page_size}, newest first "
+        f"| {walked['seconds']:.2f} s | 1.00 |"
+    )
+    print(
+        f"| totals, one query | {added['seconds']:.2f} s "
+        f"| {added['seconds'] / walked['seconds']:.3f} |"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
