@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import redis.asyncio as redis
 from cachetools import TTLCache
@@ -73,7 +73,8 @@ class RedisBackend:
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
 
     async def get(self, key: str) -> bytes | None:
-        return await self._redis.get(key)
+        # `decode_responses` is off, so Redis hands back the bytes it was given.
+        return cast("bytes | None", await self._redis.get(key))
 
     async def set(self, key: str, value: bytes) -> None:
         await self._redis.set(key, value, px=self._ttl_ms)

@@ -16,11 +16,11 @@ import base64
 import hashlib
 import math
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -289,7 +289,7 @@ class DidForSaleAdapter:
             window = window.before(len(listed), span.start)
         return Stream(found, lead=found[0].resume if found else last_listed)
 
-    async def _records(self, start: datetime, end: datetime) -> AsyncIterator[SmsRecord]:
+    async def _records(self, start: datetime, end: datetime) -> AsyncGenerator[SmsRecord]:
         """Records created in `[start, end)`, in the provider's listing order."""
         first, last = wall_range(start, end, self._zone)
         async with aclosing(
@@ -302,7 +302,7 @@ class DidForSaleAdapter:
 
     async def _pages(
         self, first: str, last: str, token: PageToken
-    ) -> AsyncIterator[tuple[PageToken, CdrPage]]:
+    ) -> AsyncGenerator[tuple[PageToken, CdrPage]]:
         """The pages of an inclusive wall-clock range from `token` on, each with its token."""
         seen = {int(token)}
         while True:
@@ -397,7 +397,7 @@ class _AscendingResume:
         self._own = boundary is not None and boundary.provider == account
         self._passed_it = False
 
-    def resume_at(self, records: list[SmsRecord], offset: int) -> None:
+    def resume_at(self, records: Sequence[SmsRecord], offset: int) -> None:
         """Starts at `offset` of a hinted page, which must still reach that far and, for a
         boundary of this account, hold its record just before; raises `_StaleHint` if not."""
         if offset > len(records):
@@ -458,7 +458,8 @@ def parse_wall(value: object) -> datetime | None:
     if match is None:
         return None
     try:
-        return datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 
@@ -533,7 +534,7 @@ def _reply_code(value: object) -> int | None:
         return None
 
 
-def _is_token(value: object) -> bool:
+def _is_token(value: object) -> TypeGuard[PageToken]:
     """A page token: a non-negative integer, as a JSON number or a digit string."""
     if isinstance(value, bool):
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
@@ -21,7 +22,7 @@ from .types import SmsRecord
 class GatewaySchema(Schema):
     """Errors are logged where they are understood (`code_errors`), not once per field."""
 
-    def process_errors(self, errors: list, execution_context: object = None) -> None:
+    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
         return None
 
     async def execute(

@@ -84,7 +84,7 @@ def _root_fields(
 
 def _field_cost(field: FieldNode, variables: Mapping[str, Any], rules: CostRules) -> int:
     arguments = {
-        argument.name.value: value_from_ast_untyped(argument.value, variables)
+        argument.name.value: value_from_ast_untyped(argument.value, dict(variables))
         for argument in field.arguments or ()
     }
     name = field.name.value

@@ -20,8 +20,9 @@ INTERNAL_MESSAGE = "Internal server error."
 
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    extensions: dict[str, object]
     if isinstance(original, GatewayError):
-        message, extensions = original.message, original.extensions()
+        message, extensions = original.message, dict(original.extensions())
     elif original is None:
         message = error.message
         extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}

@@ -173,7 +173,9 @@ class Query:
             SmsRecordFilter | None,
             strawberry.argument(description="Narrows the records, as for `smsRecords`."),
         ] = None,
-        group_by: GroupByArgument = (),
+        # An immutable default, which the schema shows as `[]`; Strawberry needs `list` to
+        # declare a GraphQL list.
+        group_by: GroupByArgument = (),  # type: ignore[assignment]
         time_zone: TimeZoneArgument = "UTC",
     ) -> SmsRecordStats:
         return await record_stats(info, to_record_filter(filter), group_by, time_zone)

@@ -16,8 +16,9 @@ from gateway.stats import StatsRequest
 from .context import GatewayContext, PartialError
 from .types import Direction, MessageType, ProviderStatus, SmsStatus
 
-SmsRecordStatsKey = strawberry.enum(
-    totals.StatsKey,
+SmsRecordStatsKey = totals.StatsKey
+strawberry.enum(
+    SmsRecordStatsKey,
     name="SmsRecordStatsKey",
     description="What `smsRecordStats` can group records by.",
 )

@@ -19,23 +19,24 @@ from gateway.service import ProviderStatus as DomainProviderStatus
 
 from .scalars import JSON
 
-ProviderKind = strawberry.enum(
-    records.ProviderKind, description="The provider API an account speaks."
-)
-ProviderCapability = strawberry.enum(
-    records.ProviderCapability,
+# Strawberry registers an enum by marking the class itself: the domain's enums are the
+# schema's, so there is no copy to keep in step and type checkers see the classes as such.
+ProviderKind = records.ProviderKind
+strawberry.enum(ProviderKind, description="The provider API an account speaks.")
+ProviderCapability = records.ProviderCapability
+strawberry.enum(
+    ProviderCapability,
     description="What an account can do; clients use it to offer or hide actions.",
 )
-Direction = strawberry.enum(
-    records.Direction, description="Who sent the message, seen from the account."
-)
-SmsStatus = strawberry.enum(
-    records.SmsStatus,
+Direction = records.Direction
+strawberry.enum(Direction, description="Who sent the message, seen from the account.")
+SmsStatus = records.SmsStatus
+strawberry.enum(
+    SmsStatus,
     description="Delivery status; `UNKNOWN` for any provider value the gateway does not know.",
 )
-MessageType = strawberry.enum(
-    records.MessageType, description="Plain text (SMS) or multimedia (MMS)."
-)
+MessageType = records.MessageType
+strawberry.enum(MessageType, description="Plain text (SMS) or multimedia (MMS).")
 
 
 @strawberry.enum(description="The order of a record list; ties break by provider name.")

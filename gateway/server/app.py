@@ -94,7 +94,7 @@ async def create_app(settings: Settings) -> web.Application:
         cors = aiohttp_cors.setup(
             app,
             defaults={
-                origin: aiohttp_cors.ResourceOptions(
+                origin: aiohttp_cors.ResourceOptions(  # type: ignore[no-untyped-call]
                     allow_headers=("Content-Type", "Authorization", HEADER),
                     expose_headers=(HEADER,),
                     allow_methods=("GET", "POST"),
