@@ -15,8 +15,7 @@ import asyncio
 import statistics
 import time
 
-import aiohttp
-from stack import deploy
+from stack import Simulated, control, deploy, upstream_requests
 
 TIMEOUT, RETRIES, BREAKER_FAILURES = 0.5, 1, 3
 POLICY = {
@@ -30,12 +29,11 @@ POLICY = {
 QUERY = "{ smsRecords(first: 20) { nodes { id } providerStatus { provider ok } } }"
 
 
-async def page_seconds(http: aiohttp.ClientSession, url: str, pages: int) -> list[float]:
+async def page_seconds(stack: Simulated, pages: int) -> list[float]:
     times = []
     for _ in range(pages):
         started = time.perf_counter()
-        async with http.post(url, json={"query": QUERY}) as response:
-            body = await response.json()
+        body = await stack.gql(QUERY)
         times.append(time.perf_counter() - started)
         assert len(body["data"]["smsRecords"]["nodes"]) == 20, body
     return times
@@ -47,17 +45,12 @@ async def main() -> None:
     args = parser.parse_args()
     stack = await deploy(4000, cache_ttl=0, policy=POLICY)
     try:
-        async with aiohttp.ClientSession() as http:
-            healthy = statistics.median(await page_seconds(http, stack.graphql_url, args.pages))
-            stall = {"status": None, "delay": 3, "times": 100_000}
-            async with http.post(stack.roots["cx"] + "/_simulator/faults", json=stall):
-                pass
-            stalled = statistics.median(
-                await page_seconds(http, stack.graphql_url, BREAKER_FAILURES)
-            )
-            asked = await stack.requests_made(http, "cx")
-            opened = statistics.median(await page_seconds(http, stack.graphql_url, args.pages))
-            assert await stack.requests_made(http, "cx") == asked, "an open breaker asks nothing"
+        healthy = statistics.median(await page_seconds(stack, args.pages))
+        await control(stack, "cx", "faults", {"status": None, "delay": 3, "times": 100_000})
+        stalled = statistics.median(await page_seconds(stack, BREAKER_FAILURES))
+        asked = await upstream_requests(stack, "cx")
+        opened = statistics.median(await page_seconds(stack, args.pages))
+        assert await upstream_requests(stack, "cx") == asked, "an open breaker asks nothing"
     finally:
         await stack.close()
     bound = TIMEOUT * (RETRIES + 1)

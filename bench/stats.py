@@ -17,8 +17,7 @@ import math
 import time
 from typing import Any
 
-import aiohttp
-from stack import deploy
+from stack import FORWARD, deploy, requests_served, walk
 
 TOTALS = """{
   smsRecordStats(groupBy: [PROVIDER, DAY], timeZone: "America/Chicago") {
@@ -35,48 +34,33 @@ PAGE = """query Page($first: Int, $after: String) {
 }"""
 
 
-async def post(http: aiohttp.ClientSession, url: str, query: str, **variables: Any) -> Any:
-    async with http.post(url, json={"query": query, "variables": variables}) as response:
-        body = await response.json()
-    assert "errors" not in body, body["errors"]
-    return body["data"]
-
-
 async def totals(records: int) -> dict[str, Any]:
     """One totals query on fresh simulators and gateway: its time and each account's calls."""
     stack = await deploy(records, cache_ttl=3600)
     try:
-        async with aiohttp.ClientSession() as http:
-            started = time.perf_counter()
-            data = await post(http, stack.graphql_url, TOTALS)
-            elapsed = time.perf_counter() - started
-            calls = {name: await stack.requests_made(http, name) for name in stack.roots}
+        started = time.perf_counter()
+        body = await stack.gql(TOTALS)
+        elapsed = time.perf_counter() - started
+        calls = await requests_served(stack)
     finally:
         await stack.close()
-    result = data["smsRecordStats"]
+    assert "errors" not in body, body["errors"]
+    result = body["data"]["smsRecordStats"]
     assert result["complete"] and result["total"]["count"] == records, result["total"]
     return {"seconds": elapsed, "calls": calls, "buckets": len(result["buckets"])}
 
 
-async def walk(records: int, size: int) -> dict[str, Any]:
+async def walk_whole(records: int, size: int) -> dict[str, Any]:
     """One whole walk on fresh simulators and gateway: its time and its pages."""
     stack = await deploy(records, cache_ttl=3600)
     try:
-        async with aiohttp.ClientSession() as http:
-            started = time.perf_counter()
-            seen, pages, cursor = 0, 0, None
-            while True:
-                data = await post(http, stack.graphql_url, PAGE, first=size, after=cursor)
-                connection = data["smsRecords"]
-                seen, pages = seen + len(connection["nodes"]), pages + 1
-                if not connection["pageInfo"]["hasNextPage"]:
-                    break
-                cursor = connection["pageInfo"]["endCursor"]
-            elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        done = await walk(stack.gql, FORWARD, size, query=PAGE)
+        elapsed = time.perf_counter() - started
     finally:
         await stack.close()
-    assert seen == records, (seen, records)
-    return {"seconds": elapsed, "pages": pages}
+    assert len(done.records) == records, (len(done.records), records)
+    return {"seconds": elapsed, "pages": len(done.pages)}
 
 
 async def main() -> None:
@@ -99,7 +83,7 @@ async def main() -> None:
         flush=True,
     )
 
-    walked = await walk(args.records, args.page_size)
+    walked = await walk_whole(args.records, args.page_size)
     print("| query | time | ÷ walk |")
     print("|---|---|---|")
     print(

@@ -17,17 +17,8 @@ import math
 import time
 from typing import Any
 
-import aiohttp
-from stack import deploy
+from stack import BACKWARD, FORWARD, deploy, upstream_requests, walk
 
-PAGE = """
-query Page($first: Int, $after: String, $last: Int, $before: String, $order: SmsRecordOrder!) {
-  smsRecords(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
-    edges { node { id } }
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-  }
-}
-"""
 SHAPES = [
     ("first/after", "CREATED_AT_DESC"),
     ("first/after", "CREATED_AT_ASC"),
@@ -36,41 +27,20 @@ SHAPES = [
 ]
 
 
-async def walk(
-    http: aiohttp.ClientSession, url: str, shape: str, order: str, size: int
-) -> tuple[int, int]:
-    """(records seen, GraphQL pages) of one whole walk."""
-    forward = shape == "first/after"
-    cursor, seen, pages = None, 0, 0
-    while True:
-        variables: dict[str, Any] = {"order": order}
-        variables |= (
-            {"first": size, "after": cursor} if forward else {"last": size, "before": cursor}
-        )
-        async with http.post(url, json={"query": PAGE, "variables": variables}) as response:
-            body = await response.json()
-        connection = body["data"]["smsRecords"]
-        seen += len(connection["edges"])
-        pages += 1
-        info = connection["pageInfo"]
-        if not (info["hasNextPage"] if forward else info["hasPreviousPage"]):
-            return seen, pages
-        cursor = info["endCursor"] if forward else info["startCursor"]
-
-
 async def run_shape(records: int, size: int, shape: str, order: str) -> dict[str, Any]:
     """One walk on fresh simulators and a fresh gateway, so the cache starts empty."""
     stack = await deploy(records, cache_ttl=3600)
     try:
-        async with aiohttp.ClientSession() as http:
-            started = time.perf_counter()
-            seen, pages = await walk(http, stack.graphql_url, shape, order, size)
-            elapsed = time.perf_counter() - started
-            dfs_calls = await stack.requests_made(http, "dfs")
-            cx_calls = await stack.requests_made(http, "cx")
+        direction = FORWARD if shape == "first/after" else BACKWARD
+        started = time.perf_counter()
+        done = await walk(stack.gql, direction, size, strict=False, order=order)
+        elapsed = time.perf_counter() - started
+        dfs_calls = await upstream_requests(stack, "dfs")
+        cx_calls = await upstream_requests(stack, "cx")
     finally:
         await stack.close()
-    assert seen == records, (seen, records)
+    pages = len(done.pages)
+    assert len(done.records) == records, (len(done.records), records)
     dfs_least = math.ceil(records // 2 / 500)
     return {
         "shape": f"{shape} {order}",

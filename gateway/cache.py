@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, cast
 
@@ -39,11 +40,17 @@ class CacheBackend(Protocol):
 
 
 class MemoryBackend:
-    """A size-bounded in-process TTL cache (cachetools)."""
+    """A size-bounded in-process TTL cache (cachetools); `timer` is its clock, which a test
+    can move on by hand."""
 
-    def __init__(self, ttl_seconds: float, max_bytes: int = MEMORY_BYTES) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float,
+        max_bytes: int = MEMORY_BYTES,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._pages: TTLCache[str, bytes] = TTLCache(
-            maxsize=max_bytes, ttl=ttl_seconds, getsizeof=len
+            maxsize=max_bytes, ttl=ttl_seconds, timer=timer, getsizeof=len
         )
         self._counters: dict[str, int] = {}
 

@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .support.serving import unused_port
+
 INSTALL = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "redis-server"]
 
 
@@ -33,17 +35,11 @@ def _install() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def redis_server() -> Iterator[str]:
     """Starts a throwaway redis-server and yields its URL."""
     binary = shutil.which("redis-server") or _install()
-    port = _free_port()
+    port = unused_port()
     with tempfile.TemporaryDirectory() as workdir:
         process = subprocess.Popen(
             [

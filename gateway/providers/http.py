@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -110,8 +110,11 @@ class AccountClient:
         *,
         kind: str,
         headers: Mapping[str, str],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`sleep` waits between attempts; a test passes one that notes the waits asked."""
         self._session = session
+        self._sleep = sleep
         self._settings = settings
         self._provider = settings.name
         self._label = account_label(kind, settings.name)
@@ -158,6 +161,7 @@ class AccountClient:
             wait=_wait(settings),
             retry=retry_if_exception_type(_Transient),
             before_sleep=lambda state: _log_retry(self._label, state),
+            sleep=self._sleep,
             reraise=True,
         )
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from gateway.auth import Authenticator
 from gateway.config import Settings, parse_settings
 from gateway.errors import Unauthenticated
-from tests.integration.harness import start
+from tests.support.serving import serving, unused_port
 
 ISSUER = "https://id.example.test/"
 AUDIENCE = "sms-gateway"
@@ -106,7 +107,7 @@ class JwksServer:
     delay: float = 0.0
     hits: int = 0
     url: str = ""
-    runner: web.AppRunner | None = None
+    exits: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.hits += 1
@@ -117,9 +118,7 @@ class JwksServer:
 
     async def stop(self) -> None:
         """Takes the server away: its port refuses connections from now on."""
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
+        await self.exits.aclose()
 
 
 @pytest.fixture
@@ -127,7 +126,7 @@ async def jwks_server() -> AsyncIterator[JwksServer]:
     server = JwksServer()
     app = web.Application()
     app.router.add_get("/.well-known/jwks.json", server.handle)
-    server.runner, base = await start(app)
+    base = await server.exits.enter_async_context(serving(app))
     server.url = f"{base}/.well-known/jwks.json"
     try:
         yield server
@@ -136,8 +135,6 @@ async def jwks_server() -> AsyncIterator[JwksServer]:
 
 
 @pytest.fixture
-async def closed_url() -> str:
-    """A loopback URL where nothing listens any more."""
-    runner, base = await start(web.Application())
-    await runner.cleanup()
-    return f"{base}/.well-known/jwks.json"
+def closed_url() -> str:
+    """A loopback URL where nothing listens."""
+    return f"http://127.0.0.1:{unused_port()}/.well-known/jwks.json"

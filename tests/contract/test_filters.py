@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.relay import FORWARD
+
 from .data import FOLD_START, direction_of, numbers_of, status_of
 from .deployment import WINDOW_FILTER, Contract, Keep
-from .test_walks import ORDERS, walk_forward
+from .test_walks import ORDERS, walked
 
 
 def is_mms(raw: dict[str, Any]) -> bool:
@@ -19,7 +21,7 @@ def is_mms(raw: dict[str, Any]) -> bool:
 def cases(contract: Contract) -> list[tuple[dict[str, Any], Keep]]:
     member = next(
         f"+{raw['number_group_dst'][-1]}"
-        for raw in contract.cx["zulu-cx"].ascending()[200:]
+        for raw in contract.accounts.cx["zulu-cx"].ascending()[200:]
         if raw["number_group_dst"]
     )
     low = FOLD_START + timedelta(minutes=10, microseconds=500)
@@ -52,8 +54,8 @@ def cases(contract: Contract) -> list[tuple[dict[str, Any], Keep]]:
 @pytest.mark.parametrize("order", ORDERS)
 async def test_filtered_walks_are_the_contract_order(contract, order):
     for narrowing, keep in cases(contract):
-        expected = contract.expected(descending=order == "CREATED_AT_DESC", keep=keep)
+        expected = contract.accounts.expected(descending=order == "CREATED_AT_DESC", keep=keep)
         assert expected, narrowing
-        walked = await walk_forward(contract, order, WINDOW_FILTER | narrowing)
-        assert walked == expected, narrowing
-    assert contract.refusals() == {}
+        walked_keys = await walked(contract, FORWARD, order, WINDOW_FILTER | narrowing)
+        assert walked_keys == expected, narrowing
+    assert contract.accounts.refusals() == {}

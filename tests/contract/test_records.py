@@ -42,7 +42,7 @@ async def node(contract, account: str, key: str) -> dict | None:
 
 
 async def test_didforsale_nodes_resolve_every_row_of_a_tied_second(contract):
-    fake = contract.dfs["dfs-lhi"]
+    fake = contract.accounts.dfs["dfs-lhi"]
     dates = Counter(row["date"] for row in fake.rows)
     tied = [row for row in fake.listing() if dates[row["date"]] >= 3][:4]
     assert len({row["date"] for row in tied}) <= 2
@@ -64,7 +64,7 @@ async def test_didforsale_nodes_resolve_every_row_of_a_tied_second(contract):
 
 
 async def test_a_row_of_the_repeated_hour_is_found_and_read_as_its_first_occurrence(contract):
-    fake = contract.dfs["dfs-lhi"]
+    fake = contract.accounts.dfs["dfs-lhi"]
     row = next(r for r in fake.rows if "2024-04-07 01:30:00" <= r["date"] <= "2024-04-07 01:59:59")
     got = await node(contract, "dfs-lhi", f"{row['uuid']}:{row['date']}")
     assert got is not None and got["providerRecordId"] == row["uuid"]
@@ -75,7 +75,7 @@ async def test_a_row_of_the_repeated_hour_is_found_and_read_as_its_first_occurre
 
 async def test_carrierx_node_maps_the_documented_fields(contract):
     record = next(
-        r for r in contract.cx["zulu-cx"].records if r["type"] == "mms" and r["date_sent"]
+        r for r in contract.accounts.cx["zulu-cx"].records if r["type"] == "mms" and r["date_sent"]
     )
     got = await node(contract, "zulu-cx", record["dr_sid"])
     assert got is not None
@@ -91,8 +91,8 @@ async def test_carrierx_node_maps_the_documented_fields(contract):
 
 
 async def test_nodes_mixes_accounts_and_gives_null_for_unknown_records(contract):
-    row = contract.dfs["dfs-ktm"].listing()[50]
-    record = contract.cx["alpha-cx"].ascending()[50]
+    row = contract.accounts.dfs["dfs-ktm"].listing()[50]
+    record = contract.accounts.cx["alpha-cx"].ascending()[50]
     ids = [
         global_id("dfs-ktm", f"{row['uuid']}:{row['date']}"),
         global_id("alpha-cx", record["dr_sid"]),
@@ -108,17 +108,16 @@ async def test_nodes_mixes_accounts_and_gives_null_for_unknown_records(contract)
         None,
         None,
     ]
-    assert contract.refusals().get("alpha-cx", [])[-1:] == [(404, "not found")]
-    contract.cx["alpha-cx"].refusals.pop()
+    assert contract.accounts.refusals().get("alpha-cx", [])[-1:] == [(404, "not found")]
 
 
-async def test_user_data_is_stored_on_carrierx_and_refused_elsewhere(contract):
-    fake = contract.cx["alpha-cx"]
+async def test_user_data_is_stored_on_carrierx_and_refused_elsewhere(own_contract):
+    fake = own_contract.accounts.cx["alpha-cx"]
     record = fake.ascending()[10]
     record_id = global_id("alpha-cx", record["dr_sid"])
 
     async def update(user_data: str | None, target: str = record_id) -> dict:
-        result = await contract.gql(
+        result = await own_contract.gql(
             UPDATE, {"input": {"id": target, "userData": user_data, "clientMutationId": "m1"}}
         )
         assert "errors" not in result, result["errors"]
@@ -132,7 +131,7 @@ async def test_user_data_is_stored_on_carrierx_and_refused_elsewhere(contract):
         "updatedAt": stored["smsRecord"]["updatedAt"],
     }
     assert record["user_data"] == "ticket #42"
-    assert (await node(contract, "alpha-cx", record["dr_sid"]))["userData"] == "ticket #42"
+    assert (await node(own_contract, "alpha-cx", record["dr_sid"]))["userData"] == "ticket #42"
     assert (await update(None))["smsRecord"]["userData"] is None
 
     wide = "😀" * 1500  # 1500 characters, 3000 UTF-16 code units: the fake counts the latter
@@ -148,7 +147,7 @@ async def test_user_data_is_stored_on_carrierx_and_refused_elsewhere(contract):
     assert [e["code"] for e in missing["errors"]] == ["NOT_FOUND"]
     assert fake.refusals.pop() == (404, "not found")
 
-    row = contract.dfs["dfs-ktm"].listing()[0]
+    row = own_contract.accounts.dfs["dfs-ktm"].listing()[0]
     dfs = await update("x", global_id("dfs-ktm", f"{row['uuid']}:{row['date']}"))
     assert [e["code"] for e in dfs["errors"]] == ["UNSUPPORTED_BY_PROVIDER"]
-    assert contract.refusals() == {}
+    assert own_contract.accounts.refusals() == {}

@@ -34,7 +34,7 @@ def rows(contract: Contract) -> list[Row]:
     """Every record in the window. DIDforSale rows are SMS with the segments the contract
     gives `SmsRecord` (counted from the text) and their cost as the price."""
     found: list[Row] = []
-    for name, dfs in contract.dfs.items():
+    for name, dfs in contract.accounts.dfs.items():
         for row in dfs.listing():
             message, cost = row["message"], row["cost"]
             fact = Fact(
@@ -47,7 +47,7 @@ def rows(contract: Contract) -> list[Row]:
                 None if cost is None else Decimal(str(cost)),
             )
             found.append((fact, row))
-    for name, cx in contract.cx.items():
+    for name, cx in contract.accounts.cx.items():
         for record in cx.ascending():
             segments, price = record["message_segments"], record["price"]
             fact = Fact(
@@ -85,7 +85,7 @@ async def test_filtered_totals_are_the_contract(contract):
         result = await stats(contract, ["PROVIDER", "STATUS"], narrowing)
         assert observed(result) == expected(facts(contract, keep), ["PROVIDER", "STATUS"])
         assert result["complete"] is True, narrowing
-    assert contract.refusals() == {}
+    assert contract.accounts.refusals() == {}
 
 
 @pytest.mark.parametrize(
@@ -119,23 +119,23 @@ async def test_each_account_is_read_once_in_its_largest_pages():
     records have no price or no segment count."""
     contract = await deploy({"zulu-cx": 2500})
     try:
-        for index, record in enumerate(contract.cx["zulu-cx"].records):
+        for index, record in enumerate(contract.accounts.cx["zulu-cx"].records):
             if index % 7 == 0:
                 record["price"] = None
             if index % 11 == 0:
                 record["message_segments"] = None
-        for index, row in enumerate(contract.dfs["dfs-ktm"].rows):
+        for index, row in enumerate(contract.accounts.dfs["dfs-ktm"].rows):
             if index % 5 == 0:
                 row["cost"] = None
         result = await stats(contract, ["TYPE"], {})
         assert observed(result) == expected(facts(contract), ["TYPE"])
         assert result["total"]["unpricedCount"] > 0
 
-        for name, dfs in contract.dfs.items():
+        for name, dfs in contract.accounts.dfs.items():
             (asked,) = {(body["start_date"], body["end_date"]) for body in dfs.bodies}
             listed = [row for row in dfs.listing() if asked[0] <= row["date"] <= asked[1]]
             assert len(dfs.bodies) == math.ceil(len(listed) / 500), name
-        for name, cx in contract.cx.items():
+        for name, cx in contract.accounts.cx.items():
             held = sum(
                 1 for record in cx.records if WINDOW_START <= cx_created(record) < WINDOW_END
             )
@@ -144,8 +144,8 @@ async def test_each_account_is_read_once_in_its_largest_pages():
             assert {query["include_fields"] for query in cx.queries} == {
                 "date_insert,dr_sid,media_urls,message_segments,number_group_dst,price,type"
             }
-        assert len(contract.dfs["dfs-lhi"].bodies) == 3
-        assert len(contract.cx["zulu-cx"].queries) == 3
-        assert contract.refusals() == {}
+        assert len(contract.accounts.dfs["dfs-lhi"].bodies) == 3
+        assert len(contract.accounts.cx["zulu-cx"].queries) == 3
+        assert contract.accounts.refusals() == {}
     finally:
         await contract.close()

@@ -2,19 +2,22 @@
 what each adapter asks its provider for."""
 
 import math
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from .harness import DFS_ZONE, Deployment, deploy, dfs_instant
-from .test_upstream_calls import stats
+from tests.support.relay import FORWARD, walk
+from tests.support.simulators import DFS_ZONE, Simulated, simulator_stats, upstream_requests
+
+from .accounts import deploy
 
 DFS_ROWS = 1800
 
 
 @pytest.fixture
-async def replicas(redis_url) -> Deployment:
+async def replicas(redis_url) -> AsyncIterator[Simulated]:
     deployed = await deploy(
         dfs_count=DFS_ROWS,
         cx_counts=(300, 60),
@@ -25,29 +28,11 @@ async def replicas(redis_url) -> Deployment:
     await deployed.close()
 
 
-PAGE = """
-query Page($after: String) {
-  smsRecords(first: 25, after: $after, orderBy: CREATED_AT_ASC) {
-    edges { node { id provider { name } userData } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-
-
 async def test_a_walk_alternating_replicas_shares_cursors_and_cached_pages(replicas):
-    seen, after, page = [], None, 0
-    while True:
-        result = await replicas.gql(PAGE, {"after": after}, replica=page % 2)
-        assert "errors" not in result, result
-        connection = result["data"]["smsRecords"]
-        seen += [edge["node"]["id"] for edge in connection["edges"]]
-        page += 1
-        if not connection["pageInfo"]["hasNextPage"]:
-            break
-        after = connection["pageInfo"]["endCursor"]
+    done = await walk(replicas.gql.round_robin(), FORWARD, 25, order="CREATED_AT_ASC")
+    seen = [record["id"] for record in done.records]
     assert len(seen) == len(set(seen)) == DFS_ROWS + 300 + 60
-    assert (await stats(replicas, "dfs"))["requests"] <= math.ceil(DFS_ROWS / 500) + 2
+    assert await upstream_requests(replicas, "dfs") <= math.ceil(DFS_ROWS / 500) + 2
 
 
 FIXED = """
@@ -67,9 +52,9 @@ async def test_a_change_on_one_replica_is_read_on_the_other_through_the_cache(re
         for e in first["data"]["smsRecords"]["edges"]
         if e["node"]["provider"]["name"] == "cx-a"
     )
-    cached = (await stats(replicas, "cx-a"))["requests"]
+    cached = await upstream_requests(replicas, "cx-a")
     assert (await replicas.gql(FIXED, since, replica=0)) == first
-    assert (await stats(replicas, "cx-a"))["requests"] == cached
+    assert await upstream_requests(replicas, "cx-a") == cached
 
     mutation = """
     mutation($id: ID!) { updateSmsRecordUserData(input: {id: $id, userData: "seen on A"}) {
@@ -94,7 +79,7 @@ async def test_carrierx_is_asked_only_for_the_fields_the_query_reads():
         await deployed.gql("{ smsRecords(first: 5) { nodes { id raw } } }")
         asked = [
             r["query"].get("include_fields")
-            for r in (await stats(deployed, "cx-a"))["recent"]
+            for r in (await simulator_stats(deployed, "cx-a"))["recent"]
             if r["path"].endswith("message_drs")
         ]
         narrow = set(asked[0].split(","))
@@ -107,7 +92,8 @@ async def test_carrierx_is_asked_only_for_the_fields_the_query_reads():
 async def test_didforsale_is_asked_only_for_the_filter_s_time_range():
     deployed = await deploy(dfs_count=300, cx_counts=(10, 10))
     try:
-        middle = dfs_instant(deployed.dfs_rows[150]).replace(minute=0, second=0)
+        middle = deployed.accounts.dfs_instant(deployed.accounts.dfs["dfs"][150])
+        middle = middle.replace(minute=0, second=0)
         since, until = middle - timedelta(days=1), middle + timedelta(days=1)
         query = """query($since: DateTime!, $until: DateTime!) {
           smsRecords(first: 100, orderBy: CREATED_AT_ASC,
@@ -118,7 +104,7 @@ async def test_didforsale_is_asked_only_for_the_filter_s_time_range():
         assert times and all(iso(since) <= t < iso(until) for t in times)
         zone = ZoneInfo(DFS_ZONE)
         widest = (wall(since - timedelta(hours=1), zone), wall(until + timedelta(hours=1), zone))
-        bodies = [r["body"] for r in (await stats(deployed, "dfs"))["recent"]]
+        bodies = [r["body"] for r in (await simulator_stats(deployed, "dfs"))["recent"]]
         assert bodies
         for body in bodies:
             assert widest[0] <= body["start_date"] <= body["end_date"] <= widest[1]

@@ -1,33 +1,30 @@
 """Bad input and failing providers: typed errors, nothing lost, nothing leaked."""
 
-import socket
+from collections.abc import AsyncIterator
 
 import pytest
 
-from .harness import CX_READ_ONLY_TOKEN, Deployment, deploy
+from tests.support.relay import FORWARD, PAGE, record_keys, walk
+from tests.support.serving import unused_port
+from tests.support.simulators import CX_READ_ONLY_TOKEN, Simulated, clear_faults, control
 
-PAGE = """
-query Page($first: Int, $after: String, $last: Int, $before: String,
-           $order: SmsRecordOrder = CREATED_AT_DESC, $filter: SmsRecordFilter) {
-  smsRecords(first: $first, after: $after, last: $last, before: $before,
-             orderBy: $order, filter: $filter) {
-    edges { cursor node { provider { name } providerRecordId } }
-    pageInfo { hasNextPage endCursor startCursor }
-    providerStatus { provider ok code message }
-  }
-}
-"""
+from .accounts import deploy
 
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+SMALL = {"dfs_count": 120, "cx_counts": (90, 40), "cache": {"ttl_seconds": 0}}
 
 
 @pytest.fixture(scope="module")
-async def small() -> Deployment:
-    deployed = await deploy(dfs_count=120, cx_counts=(90, 40), cache={"ttl_seconds": 0})
+async def small() -> AsyncIterator[Simulated]:
+    """Shared by the tests that only read."""
+    deployed = await deploy(**SMALL)
+    yield deployed
+    await deployed.close()
+
+
+@pytest.fixture
+async def own_small() -> AsyncIterator[Simulated]:
+    """For a test that injects faults, which would otherwise outlive a failing test."""
+    deployed = await deploy(**SMALL)
     yield deployed
     await deployed.close()
 
@@ -91,57 +88,38 @@ async def test_graphql_syntax_and_validation_errors_have_codes(small):
         assert codes(result) and all(codes(result))
 
 
-async def fault(deployment: Deployment, name: str, times: int, status: int = 503) -> None:
-    async with deployment.http.post(
-        deployment.control_url(name) + "faults", json={"status": status, "times": times}
-    ) as response:
-        assert response.status == 200
-
-
-async def clear_faults(deployment: Deployment, name: str) -> None:
-    async with deployment.http.delete(deployment.control_url(name) + "faults") as response:
-        assert response.status == 200
-
-
 @pytest.mark.parametrize("order", ["CREATED_AT_DESC", "CREATED_AT_ASC"])
 @pytest.mark.parametrize("failing", ["cx-a", "dfs"])
-async def test_a_failing_provider_leaves_the_others_and_keeps_its_position(small, order, failing):
-    everything: list[tuple[str, str]] = []
-    after = None
+async def test_a_failing_provider_leaves_the_others_and_keeps_its_position(
+    own_small, order, failing
+):
+    async def outage(page: int) -> None:
+        if page == 2:
+            await control(own_small, failing, "faults", {"status": 503, "times": 1000})
+        if page == 5:
+            await clear_faults(own_small, failing)
+
+    done = await walk(own_small.gql, FORWARD, 11, strict=False, before_each=outage, order=order)
     failed_pages = 0
-    page = 0
-    while True:
-        page += 1
-        if page == 3:
-            await fault(small, failing, times=1000)
-        if page == 6:
-            await clear_faults(small, failing)
-        result = await small.gql(PAGE, {"first": 11, "after": after, "order": order})
-        connection = result["data"]["smsRecords"]
-        statuses = {s["provider"]: s for s in connection["providerStatus"]}
+    for page in done.pages:
+        statuses = {s["provider"]: s for s in page.connection["providerStatus"]}
         if not statuses[failing]["ok"]:
             failed_pages += 1
             assert statuses[failing]["code"] == "PROVIDER_UNAVAILABLE"
-            assert [e["extensions"] for e in result["errors"]] == [
+            assert [e["extensions"] for e in page.reply["errors"]] == [
                 {"code": "PROVIDER_UNAVAILABLE", "provider": failing}
             ]
-            assert connection["pageInfo"]["hasNextPage"] is True
-            assert all(e["node"]["provider"]["name"] != failing for e in connection["edges"])
+            assert page.info["hasNextPage"] is True
+            assert all(node["provider"]["name"] != failing for node in page.nodes)
         else:
-            assert "errors" not in result
-        everything += [
-            (e["node"]["provider"]["name"], e["node"]["providerRecordId"])
-            for e in connection["edges"]
-        ]
-        if not connection["pageInfo"]["hasNextPage"]:
-            break
-        after = connection["pageInfo"]["endCursor"]
+            assert "errors" not in page.reply
+    everything = record_keys(done.records)
     assert failed_pages == 3
     assert len(everything) == len(set(everything)) == 120 + 90 + 40
 
 
 async def test_unreachable_and_misconfigured_accounts_fail_alone_without_leaks():
-    port = closed_port()
+    port = unused_port()
     deployed = await deploy(
         dfs_count=30,
         cx_counts=(20, 10),
@@ -176,7 +154,7 @@ async def test_rejected_credentials_are_a_provider_error(small):
             {
                 "name": "dfs-wrong",
                 "kind": "didforsale",
-                "base_url": small.upstream_urls["dfs"],
+                "base_url": small.bases["dfs"],
                 "api_key": "dfs-key",
                 "token": "wrong-token",
             },
@@ -200,7 +178,7 @@ async def test_missing_update_scope_is_forbidden(small):
             {
                 "name": "cx-ro",
                 "kind": "carrierx",
-                "base_url": small.upstream_urls["cx-a"],
+                "base_url": small.bases["cx-a"],
                 "token": CX_READ_ONLY_TOKEN,
             },
         ],

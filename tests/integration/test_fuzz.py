@@ -6,13 +6,16 @@ make at least 2,000 requests a run (CI replays the same ones, derandomized)."""
 
 import json
 import string
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .harness import Deployment, deploy
+from tests.support.simulators import Simulated
+
+from .accounts import deploy
 
 BATCH = 20
 EXAMPLES = 100
@@ -41,7 +44,7 @@ ENUMS = ["INBOUND", "OUTBOUND", "UNDIRECTED", "SMS", "MMS", "DELIVERED", "CREATE
 
 
 @pytest.fixture(scope="module")
-async def target() -> Deployment:
+async def target() -> AsyncIterator[Simulated]:
     deployed = await deploy(dfs_count=150, cx_counts=(120, 30))
     yield deployed
     await deployed.close()
@@ -186,7 +189,6 @@ def assert_well_behaved(status: int, text: str) -> None:
 )
 @given(batch=st.lists(requests(), min_size=BATCH, max_size=BATCH))
 async def test_generated_requests_get_coded_answers_and_the_gateway_stays_up(target, batch):
-    assert target.http is not None
     url = f"{target.gateway_url}/graphql"
     for method, headers, body in batch:
         if method == "GET":

@@ -5,13 +5,12 @@ import json
 
 import pytest
 
-from .harness import Deployment
+from tests.support.simulators import Simulated, upstream_requests
 
 ACCOUNTS = ("dfs", "cx-a", "cx-b")
 
 
-async def post(deployment: Deployment, body: bytes, headers: dict[str, str] | None = None):
-    assert deployment.http is not None
+async def post(deployment: Simulated, body: bytes, headers: dict[str, str] | None = None):
     async with deployment.http.post(
         f"{deployment.gateway_url}/graphql",
         data=body,
@@ -20,8 +19,8 @@ async def post(deployment: Deployment, body: bytes, headers: dict[str, str] | No
         return response.status, await response.json(), response.headers
 
 
-async def upstream_total(deployment: Deployment) -> int:
-    return sum([await deployment.upstream_requests(name) for name in ACCOUNTS])
+async def upstream_total(deployment: Simulated) -> int:
+    return sum([await upstream_requests(deployment, name) for name in ACCOUNTS])
 
 
 def only_code(result: dict) -> str:
@@ -130,7 +129,6 @@ async def test_cost_counts_only_the_accounts_a_page_asks(deployment):
 
 
 async def test_every_response_carries_a_request_id(deployment):
-    assert deployment.http is not None
     body = json.dumps({"query": "{ providers { name } }"}).encode()
     _, _, headers = await post(deployment, body, {"X-Request-Id": "trace-7.a_b"})
     assert headers["X-Request-Id"] == "trace-7.a_b"
@@ -142,7 +140,6 @@ async def test_every_response_carries_a_request_id(deployment):
 
 
 async def test_mutations_are_never_taken_over_get(deployment):
-    assert deployment.http is not None
     mutation = 'mutation { updateSmsRecordUserData(input: {id: "x"}) { clientMutationId } }'
     async with deployment.http.get(
         f"{deployment.gateway_url}/graphql", params={"query": mutation}

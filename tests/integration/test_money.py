@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from .harness import deploy, start
+from tests.support.deployment import Upstream, deploy
 
 COSTS = ("0.0075", "0.00750", "12345678901234567890.123456789")
 QUERY = """{
@@ -51,18 +51,9 @@ async def test_raw_numbers_and_prices_keep_their_digits():
 
     upstream = web.Application()
     upstream.router.add_post("/SMS/CDR", cdr)
-    runner, root = await start(upstream)
-    account = {
-        "name": "exact",
-        "kind": "didforsale",
-        "base_url": root,
-        "api_key": "k",
-        "token": "t",
-    }
-    deployed = await deploy(dfs_count=0, cx_counts=(), extra_providers=[account])
-    deployed.runners.append(runner)
+    account = Upstream("exact", upstream, "", {"kind": "didforsale", "api_key": "k", "token": "t"})
+    deployed = await deploy(None, [account])
     try:
-        assert deployed.http is not None
         async with deployed.http.post(
             f"{deployed.gateway_url}/graphql", json={"query": QUERY}
         ) as response:

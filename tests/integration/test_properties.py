@@ -25,14 +25,9 @@ from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
-from aiohttp import web
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from gateway.config import parse_settings
-from gateway.server import create_app
-from gateway.simulators.carrierx import CARRIERX_BASE_PATH, create_carrierx_app
 from gateway.simulators.dataset import (
     CARRIERX_PARTNER_SID,
     DidForSaleRow,
@@ -40,12 +35,10 @@ from gateway.simulators.dataset import (
     local_date,
     segments,
 )
-from gateway.simulators.didforsale import DIDFORSALE_BASE_PATH, create_didforsale_app
-
-from .harness import SECRET, start
+from tests.support.relay import BACKWARD, FORWARD, walk
+from tests.support.simulators import Simulated, deploy_simulators, requests_served, wall_instant
 
 ZONES = ("America/Chicago", "Europe/Berlin")
-CX_TOKEN = "cx-read-token"
 DFS_PAGE = 500
 MAX_WALK_PAGES = 120
 """Page sizes are drawn so that a walk takes about this many GraphQL pages at most (CI time)."""
@@ -78,18 +71,6 @@ NUDGES = tuple(timedelta(microseconds=m) for m in (0, 1, -1, 1000, -1000, 999_99
 Shown = tuple[str, str, str]
 """A record as a walk shows it: account, provider record id, createdAt."""
 
-WALK = """
-query Walk($first: Int, $after: String, $last: Int, $before: String,
-           $order: SmsRecordOrder!, $filter: SmsRecordFilter) {
-  smsRecords(first: $first, after: $after, last: $last, before: $before,
-             orderBy: $order, filter: $filter) {
-    edges { node { provider { name } providerRecordId createdAt } }
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    providerStatus { provider ok message }
-  }
-}
-"""
-
 
 def dst_changes(zone_name: str, year: int = 2026) -> list[datetime]:
     """The instants the zone's UTC offset changes in `year` (always on a whole UTC hour)."""
@@ -105,14 +86,6 @@ def dst_changes(zone_name: str, year: int = 2026) -> list[datetime]:
 
 
 DST_CHANGES = {zone: dst_changes(zone) for zone in ZONES}
-
-
-def wall_instant(date: str, zone: ZoneInfo) -> datetime:
-    """The contract's createdAt of a DIDforSale `date`: both occurrences of a repeated hour
-    read as the first (fold=0). Rows never fall in a spring-forward gap, since their dates
-    are real instants' wall clocks, so the adapter's gap rule never applies here."""
-    naive = datetime.strptime(date, "%Y-%m-%d %H:%M:%S")
-    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def utc(text: str) -> datetime:
@@ -364,7 +337,7 @@ def listing(
     order, which is the order the records are handed to its simulator."""
     listed = [
         Listed(
-            wall_instant(row.date, zone),
+            wall_instant(row.date, zone.key),
             dfs_name,
             position,
             row.uuid,
@@ -414,7 +387,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     dfs_name, cx_names = names[0], names[1:]
     zone = ZoneInfo(zone_name)
     rows = draw(didforsale_rows(zone_name, change))
-    pins = sorted({wall_instant(row.date, zone) for row in rows})
+    pins = sorted({wall_instant(row.date, zone.key) for row in rows})
     cx = {name: draw(carrierx_records(change, pins)) for name in cx_names}
     records = listing(zone, dfs_name, rows, cx)
 
@@ -457,136 +430,46 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return replace(scenario, size=draw(st.integers(smallest, 15)))
 
 
-@dataclass
-class Stack:
-    """The simulators and the gateway started for one example, and a client for them."""
-
-    http: aiohttp.ClientSession
-    simulators: dict[str, str] = field(default_factory=dict)  # account -> root URL
-    runners: list[web.AppRunner] = field(default_factory=list)
-    gateway: str = ""
-
-    async def gql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        payload = {"query": query, "variables": variables}
-        async with self.http.post(f"{self.gateway}/graphql", json=payload) as response:
-            assert response.status == 200, await response.text()
-            return await response.json()
-
-    async def requests_served(self) -> dict[str, int]:
-        """The provider API requests each account's simulator has received so far."""
-        served: dict[str, int] = {}
-        for account, root in self.simulators.items():
-            async with self.http.get(f"{root}/_simulator/stats") as response:
-                served[account] = (await response.json())["requests"]
-        return served
-
-    async def close(self) -> None:
-        await self.http.close()
-        for runner in reversed(self.runners):
-            await runner.cleanup()
-
-
-async def deploy(scenario: Scenario) -> Stack:
+async def deploy(scenario: Scenario) -> Simulated:
     """Fresh simulators and a gateway with a generous page cache over them."""
-    stack = Stack(aiohttp.ClientSession())
-    try:
-        providers: list[dict[str, Any]] = []
-        runner, root = await start(
-            create_didforsale_app(
-                scenario.dfs_rows, api_key="dfs-key", token="dfs-token", timezone=scenario.zone
-            )
-        )
-        stack.runners.append(runner)
-        stack.simulators[scenario.dfs_name] = root
-        providers.append(
-            {
-                "name": scenario.dfs_name,
-                "kind": "didforsale",
-                "base_url": root + DIDFORSALE_BASE_PATH,
-                "api_key": "dfs-key",
-                "token": "dfs-token",
-                "timezone": scenario.zone,
-            }
-        )
-        for name, records in scenario.cx.items():
-            runner, root = await start(
-                create_carrierx_app(records, tokens={CX_TOKEN: {"sms.read"}})
-            )
-            stack.runners.append(runner)
-            stack.simulators[name] = root
-            providers.append(
-                {
-                    "name": name,
-                    "kind": "carrierx",
-                    "base_url": root + CARRIERX_BASE_PATH,
-                    "token": CX_TOKEN,
-                }
-            )
-        settings = parse_settings(
-            {
-                "server": {"max_page_size": 100},
-                "security": {"cursor_secret": SECRET},
-                "cache": {"ttl_seconds": 600},
-                "providers": providers,
-            },
-            environ={},
-        )
-        runner, stack.gateway = await start(await create_app(settings))
-        stack.runners.append(runner)
-    except BaseException:
-        await stack.close()
-        raise
-    return stack
+    return await deploy_simulators(
+        {scenario.dfs_name: scenario.dfs_rows},
+        scenario.cx,
+        zone=scenario.zone,
+        cache={"ttl_seconds": 600},
+    )
 
 
-async def walk(stack: Stack, scenario: Scenario) -> tuple[list[Shown], int]:
+async def walked(deployment: Simulated, scenario: Scenario) -> tuple[list[Shown], int]:
     """The records of a whole walk in the query's order, and how many pages it took.
 
     Checks the Relay flags on the way; a walk that runs past every record fails rather than
     looping."""
-    seen: list[Shown] = []
-    cursor: str | None = None
-    pages = 0
-    limit = len(scenario.expected()) // scenario.size + 2
-    while True:
-        variables: dict[str, Any] = {"order": scenario.order, "filter": scenario.filter}
-        if scenario.forward:
-            variables |= {"first": scenario.size, "after": cursor}
-        else:
-            variables |= {"last": scenario.size, "before": cursor}
-        result = await stack.gql(WALK, variables)
-        assert "errors" not in result, result["errors"]
-        connection = result["data"]["smsRecords"]
-        assert all(status["ok"] for status in connection["providerStatus"]), connection
-        pages += 1
-        found = [
-            (e["node"]["provider"]["name"], e["node"]["providerRecordId"], e["node"]["createdAt"])
-            for e in connection["edges"]
-        ]
-        seen = seen + found if scenario.forward else found + seen
-        info = connection["pageInfo"]
-        behind, ahead = (
-            (info["hasPreviousPage"], info["hasNextPage"])
-            if scenario.forward
-            else (info["hasNextPage"], info["hasPreviousPage"])
-        )
-        assert behind is (cursor is not None)
-        if not ahead:
-            return seen, pages
-        assert len(found) == scenario.size, f"a page short of the end held {len(found)}"
-        assert pages < limit, f"the walk went on past {len(seen)} records"
-        cursor = info["endCursor"] if scenario.forward else info["startCursor"]
+    done = await walk(
+        deployment.gql,
+        FORWARD if scenario.forward else BACKWARD,
+        scenario.size,
+        max_pages=len(scenario.expected()) // scenario.size + 2,
+        order=scenario.order,
+        filter=scenario.filter,
+    )
+    done.check_relay()
+    seen = [
+        (record["provider"]["name"], record["providerRecordId"], record["createdAt"])
+        for record in done.records
+    ]
+    return seen, len(done.pages)
 
 
 async def walk_and_count(scenario: Scenario) -> tuple[list[Shown], int, dict[str, int]]:
     """A whole walk on a fresh deployment: its records, its pages, and each account's calls."""
-    stack = await deploy(scenario)
+    deployment = await deploy(scenario)
     try:
-        before = await stack.requests_served()
-        seen, pages = await walk(stack, scenario)
-        after = await stack.requests_served()
+        before = await requests_served(deployment)
+        seen, pages = await walked(deployment, scenario)
+        after = await requests_served(deployment)
     finally:
-        await stack.close()
+        await deployment.close()
     calls = {name: after[name] - before[name] for name in after}
     note(f"N={scenario.rows_in_range()} pages={pages} calls={calls}")
     return seen, pages, calls

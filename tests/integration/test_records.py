@@ -1,14 +1,18 @@
 """Filters, node/nodes and the userData mutation, through the gateway over real HTTP."""
 
 import base64
+from collections.abc import AsyncIterator
 
 import pytest
 
-from .harness import Deployment, cx_instant, dfs_instant, expected_order
+from tests.support.relay import FORWARD, record_keys, walk
+from tests.support.simulators import Simulated, upstream_requests
+
+from .accounts import cx_instant, deploy, expected_order
 
 WALK = """
-query Walk($after: String, $filter: SmsRecordFilter, $order: SmsRecordOrder!) {
-  smsRecords(first: 13, after: $after, filter: $filter, orderBy: $order) {
+query Walk($first: Int, $after: String, $filter: SmsRecordFilter, $order: SmsRecordOrder!) {
+  smsRecords(first: $first, after: $after, filter: $filter, orderBy: $order) {
     nodes { provider { name } providerRecordId direction status type from to groupRecipients }
     pageInfo { hasNextPage endCursor }
   }
@@ -37,32 +41,24 @@ def global_id(inside: str) -> str:
     return base64.b64encode(f"SmsRecord:{inside}".encode()).decode()
 
 
-async def walk(deployment: Deployment, record_filter: dict, order: str) -> list[tuple[str, str]]:
-    seen, after = [], None
-    while True:
-        result = await deployment.gql(
-            WALK, {"after": after, "filter": record_filter, "order": order}
-        )
-        assert "errors" not in result, result
-        connection = result["data"]["smsRecords"]
-        seen += [(n["provider"]["name"], n["providerRecordId"]) for n in connection["nodes"]]
-        if not connection["pageInfo"]["hasNextPage"]:
-            return seen
-        after = connection["pageInfo"]["endCursor"]
+async def filtered(deployment: Simulated, record_filter: dict, order: str) -> list[tuple[str, str]]:
+    done = await walk(deployment.gql, FORWARD, 13, query=WALK, filter=record_filter, order=order)
+    return record_keys(done.records)
 
 
-def raw_view(deployment: Deployment) -> dict[tuple[str, str], dict]:
+def raw_view(deployment: Simulated) -> dict[tuple[str, str], dict]:
     """Each record's filterable fields, read straight from the simulators' data."""
     view = {}
-    for row in deployment.dfs_rows:
+    datasets = deployment.accounts
+    for row in datasets.dfs["dfs"]:
         view[("dfs", row.uuid)] = {
-            "at": dfs_instant(row),
+            "at": datasets.dfs_instant(row),
             "direction": row.direction,
             "status": row.status,
             "type": "sms",
             "numbers": {f"+{row.sender}", f"+{row.reciever}"},
         }
-    for name, records in deployment.cx_records.items():
+    for name, records in datasets.cx.items():
         for r in records:
             view[(name, r["dr_sid"])] = {
                 "at": cx_instant(r),
@@ -103,7 +99,7 @@ async def test_filters_return_exactly_the_matching_records_in_order(deployment, 
     for record_filter, predicate in cases:
         expected = [key for key in everything if predicate(view[key], key)]
         assert expected, record_filter
-        assert await walk(deployment, record_filter, order) == expected, record_filter
+        assert await filtered(deployment, record_filter, order) == expected, record_filter
 
 
 async def test_filters_reject_bad_values(deployment):
@@ -163,7 +159,7 @@ async def test_nodes_keeps_order_and_nulls(deployment):
     assert result["data"]["nodes"] == [{"id": ids[0]}, None, *({"id": i} for i in ids[1:])]
 
 
-async def first_id(deployment: Deployment, provider: str) -> str:
+async def first_id(deployment: Simulated, provider: str) -> str:
     result = await deployment.gql(
         "query($p: [String!]) { smsRecords(first: 1, filter: {providers: $p}) { nodes { id } } }",
         {"p": [provider]},
@@ -171,18 +167,26 @@ async def first_id(deployment: Deployment, provider: str) -> str:
     return result["data"]["smsRecords"]["nodes"][0]["id"]
 
 
-async def test_update_user_data_changes_a_carrierx_record(deployment):
-    record_id = await first_id(deployment, "cx-a")
-    result = await deployment.gql(
+@pytest.fixture
+async def own() -> AsyncIterator[Simulated]:
+    """For a test that changes records: the shared deployment's stay as they were."""
+    deployed = await deploy(dfs_count=50, cx_counts=(50, 20))
+    yield deployed
+    await deployed.close()
+
+
+async def test_update_user_data_changes_a_carrierx_record(own):
+    record_id = await first_id(own, "cx-a")
+    result = await own.gql(
         UPDATE, {"input": {"id": record_id, "userData": "ticket #77", "clientMutationId": "m-1"}}
     )
     payload = result["data"]["updateSmsRecordUserData"]
     assert payload["errors"] == []
     assert payload["clientMutationId"] == "m-1"
     assert payload["smsRecord"]["userData"] == "ticket #77"
-    again = await deployment.gql(NODE, {"id": record_id})
+    again = await own.gql(NODE, {"id": record_id})
     assert again["data"]["node"]["userData"] == "ticket #77"
-    listed = await deployment.gql(
+    listed = await own.gql(
         '{ smsRecords(first: 1, filter: {providers: ["cx-a"]}) { nodes { id userData } } }'
     )
     assert listed["data"]["smsRecords"]["nodes"][0] == {"id": record_id, "userData": "ticket #77"}
@@ -191,7 +195,7 @@ async def test_update_user_data_changes_a_carrierx_record(deployment):
 async def test_update_user_data_errors(deployment):
     dfs_id = await first_id(deployment, "dfs")
     cx_id = await first_id(deployment, "cx-b")
-    before = await deployment.upstream_requests("cx-b")
+    before = await upstream_requests(deployment, "cx-b")
     cases = [
         ({"id": dfs_id, "userData": "x"}, "UNSUPPORTED_BY_PROVIDER"),
         ({"id": cx_id, "userData": "x" * 2001}, "INVALID_INPUT"),
@@ -208,4 +212,4 @@ async def test_update_user_data_errors(deployment):
         assert payload["clientMutationId"] == code
         assert [e["code"] for e in payload["errors"]] == [code]
     # only the NOT_FOUND case reached cx-b: the oversized one was refused before any call
-    assert await deployment.upstream_requests("cx-b") == before + 1
+    assert await upstream_requests(deployment, "cx-b") == before + 1

@@ -8,38 +8,31 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from gateway.cli import EXAMPLE_QUERY
+from tests.support.graphql import GraphQL
+from tests.support.serving import unused_port
+from tests.support.simulators import CX_TOKEN, Simulated, control, upstream_requests
+from tests.support.timing import eventually
 
-from .harness import CX_TOKEN, Deployment, deploy
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from .accounts import deploy
 
 
-async def wait_for(url: str, timeout: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    async with aiohttp.ClientSession() as http:
-        while True:
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(url)
-            await asyncio.sleep(0.2)
+async def answers(http: aiohttp.ClientSession, url: str) -> bool:
+    """Whether `url` answers 200; False while nothing listens there."""
+    try:
+        async with http.get(url) as response:
+            return response.status == 200
+    except aiohttp.ClientConnectionError:
+        return False
 
 
-async def test_health_readiness_metrics_and_graphiql(deployment: Deployment):
+async def test_health_readiness_metrics_and_graphiql(deployment: Simulated):
     http = deployment.http
     async with http.get(deployment.gateway_url + "/healthz") as response:
         assert response.status == 200
@@ -54,7 +47,7 @@ async def test_health_readiness_metrics_and_graphiql(deployment: Deployment):
         assert "graphiql" in (await r.text()).lower()
 
 
-async def test_large_responses_are_compressed_when_accepted(deployment: Deployment):
+async def test_large_responses_are_compressed_when_accepted(deployment: Simulated):
     query = {"query": "{ smsRecords(first: 50) { nodes { id body raw } } }"}
     async with deployment.http.post(
         deployment.gateway_url + "/graphql", json=query, headers={"Accept-Encoding": "gzip"}
@@ -68,7 +61,7 @@ async def test_large_responses_are_compressed_when_accepted(deployment: Deployme
 
 
 async def test_readiness_names_an_unreachable_provider():
-    port = free_port()
+    port = unused_port()
     deployed = await deploy(
         dfs_count=5,
         cx_counts=(5, 5),
@@ -115,35 +108,40 @@ token = "{cx_token}"
 """
 
 
-@pytest.fixture
-async def serve_process(deployment: Deployment, tmp_path: Path):
-    """`sms-gateway serve --config` in its own process, over the test simulators."""
-    config = tmp_path / "gateway.toml"
+async def serve_command(
+    deployment: Simulated, folder: Path, port: int, stderr: int
+) -> asyncio.subprocess.Process:
+    """`sms-gateway serve --config` in its own process, CONFIG over the deployment's `dfs`
+    and `cx-a` simulators, with the secrets it reads from the environment."""
+    config = folder / "gateway.toml"
     config.write_text(
-        CONFIG.format(
-            dfs=deployment.upstream_urls["dfs"],
-            cx=deployment.upstream_urls["cx-a"],
-            cx_token=CX_TOKEN,
-        )
+        CONFIG.format(dfs=deployment.bases["dfs"], cx=deployment.bases["cx-a"], cx_token=CX_TOKEN)
     )
-    port = free_port()
     env = {**os.environ, "TEST_CURSOR_SECRET": "x" * 32, "TEST_DFS_TOKEN": "dfs-token"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "serve",
-        "--config",
-        str(config),
-        "--port",
-        str(port),
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)),
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=stderr,
     )
+
+
+@pytest.fixture
+async def simulators() -> AsyncIterator[Simulated]:
+    """Simulators of the serve process's own, since its tests inject faults into them."""
+    deployed = await deploy(dfs_count=50, cx_counts=(50,))
+    yield deployed
+    await deployed.close()
+
+
+@pytest.fixture
+async def serve_process(simulators: Simulated, tmp_path: Path):
+    """`sms-gateway serve --config` in its own process, over the test's simulators."""
+    port = unused_port()
+    process = await serve_command(simulators, tmp_path, port, asyncio.subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        await wait_for(url + "/healthz")
+        await eventually(lambda: answers(simulators.http, url + "/healthz"), timeout=30)
         yield process, url
     finally:
         if process.returncode is None:
@@ -156,34 +154,41 @@ async def served(serve_process):
     return serve_process[1]
 
 
-async def test_sigterm_lets_the_request_in_flight_finish_then_stops(serve_process, deployment):
+async def refused(http: aiohttp.ClientSession, url: str) -> bool:
+    """Whether a new connection to `url` is refused."""
+    try:
+        async with http.get(url) as response:
+            await response.read()
+    except aiohttp.ClientConnectionError:
+        return True
+    return False
+
+
+async def test_sigterm_lets_the_request_in_flight_finish_then_stops(serve_process, simulators):
+    """The simulator holds the reply 3s: time for the signal to arrive and the listener to
+    close, waited for by its effects rather than for fixed times."""
     process, url = serve_process
-    cx_control = deployment.control_url("cx-a")
-    http = deployment.http
-    async with http.post(cx_control + "faults", json={"status": None, "delay": 1.0}) as response:
-        assert response.status == 200
+    await control(simulators, "cx-a", "faults", {"status": None, "delay": 3.0})
+    asked = await upstream_requests(simulators, "cx-a")
+    query = '{ smsRecords(first: 3, filter: {providers: ["cx-main"]}) { nodes { id } } }'
+    in_flight = asyncio.create_task(GraphQL(simulators.http, [url + "/graphql"])(query))
 
-    async def slow_page():
-        query = '{ smsRecords(first: 3, filter: {providers: ["cx-main"]}) { nodes { id } } }'
-        async with http.post(url + "/graphql", json={"query": query}) as response:
-            return response.status, await response.json()
+    async def reached_the_provider() -> bool:
+        return await upstream_requests(simulators, "cx-a") > asked
 
-    in_flight = asyncio.create_task(slow_page())
-    await asyncio.sleep(0.4)
+    await eventually(reached_the_provider)
     process.send_signal(signal.SIGTERM)
-    await asyncio.sleep(0.2)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as fresh:
-        with pytest.raises(aiohttp.ClientConnectionError):
-            async with fresh.get(url + "/healthz") as response:
-                await response.read()
-    status, body = await in_flight
-    assert status == 200 and "errors" not in body
+        await eventually(lambda: refused(fresh, url + "/healthz"))
+    assert not in_flight.done(), "the listener closed while the request was still in flight"
+    body = await in_flight
+    assert "errors" not in body
     assert len(body["data"]["smsRecords"]["nodes"]) == 3
     assert await asyncio.wait_for(process.wait(), 10) == 0
 
 
-async def test_serve_with_a_config_file_answers_and_allows_its_cors_origin(served, deployment):
-    http = deployment.http
+async def test_serve_with_a_config_file_answers_and_allows_its_cors_origin(served, simulators):
+    http = simulators.http
     async with http.post(served + "/graphql", json={"query": "{ providers { name } }"}) as response:
         body = await response.json()
     assert [p["name"] for p in body["data"]["providers"]] == ["dfs-main", "cx-main"]
@@ -211,7 +216,7 @@ async def test_serve_with_a_config_file_answers_and_allows_its_cors_origin(serve
 
 
 async def test_demo_prints_graphiql_url_and_a_query_that_works():
-    port = free_port()
+    port = unused_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -257,7 +262,7 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
 @contextlib.asynccontextmanager
 async def simulating(*flags: str):
     """`sms-gateway simulate carrierx` in its own process; yields its port and first line."""
-    port = free_port()
+    port = unused_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -331,32 +336,11 @@ async def test_requests_that_are_not_graphql_get_coded_json_errors(deployment, b
 
 
 async def test_serve_on_a_busy_port_says_so_in_one_line(deployment, tmp_path):
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        CONFIG.format(
-            dfs=deployment.upstream_urls["dfs"],
-            cx=deployment.upstream_urls["cx-a"],
-            cx_token=CX_TOKEN,
-        )
-    )
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = {**os.environ, "TEST_CURSOR_SECRET": "x" * 32, "TEST_DFS_TOKEN": "dfs-token"}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "gateway",
-            "serve",
-            "--config",
-            str(config),
-            "--port",
-            str(port),
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await serve_command(deployment, tmp_path, port, asyncio.subprocess.PIPE)
         _, stderr = await asyncio.wait_for(process.communicate(), 60)
     lines = stderr.decode().strip().splitlines()
     assert process.returncode == 1

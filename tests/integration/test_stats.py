@@ -7,6 +7,7 @@ the call limit; upstream calls are counted by the simulators and asserted exactl
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,9 +15,16 @@ from typing import Any
 import pytest
 
 from gateway.providers.segments import count_segments
+from tests.support.simulators import (
+    Simulated,
+    control,
+    requests_served,
+    simulator_stats,
+    upstream_requests,
+)
 
 from ..stats_oracle import KEYS, STATS, Fact, expected, observed, sum_of_buckets
-from .harness import Deployment, cx_instant, deploy, dfs_instant
+from .accounts import cx_instant, deploy
 
 NOW = datetime(2025, 6, 15, 12, tzinfo=UTC)
 WINDOW = {
@@ -30,14 +38,15 @@ Record = tuple[Fact, frozenset[str]]
 """A record as the contract reads it, and every number it involves."""
 
 
-def records(deployment: Deployment) -> list[Record]:
+def records(deployment: Simulated) -> list[Record]:
     """Every record of the deployment. DIDforSale rows are SMS, their segments those the
     contract gives `SmsRecord` (counted from the text), their cost the price."""
+    datasets = deployment.accounts
     found: list[Record] = [
         (
             Fact(
-                "dfs",
-                dfs_instant(row),
+                name,
+                datasets.dfs_instant(row),
                 row.direction.upper(),
                 row.status.upper(),
                 "SMS",
@@ -46,9 +55,10 @@ def records(deployment: Deployment) -> list[Record]:
             ),
             frozenset({f"+{row.sender}", f"+{row.reciever}"}),
         )
-        for row in deployment.dfs_rows
+        for name, rows in datasets.dfs.items()
+        for row in rows
     ]
-    for name, items in deployment.cx_records.items():
+    for name, items in datasets.cx.items():
         found += [
             (
                 Fact(
@@ -70,12 +80,12 @@ def records(deployment: Deployment) -> list[Record]:
     return found
 
 
-def facts(deployment: Deployment, keep: Any = None) -> list[Fact]:
+def facts(deployment: Simulated, keep: Any = None) -> list[Fact]:
     return [fact for fact, numbers in records(deployment) if keep is None or keep(fact, numbers)]
 
 
 async def stats(
-    deployment: Deployment,
+    deployment: Simulated,
     group_by: list[str],
     filter: dict[str, Any] | None = None,
     time_zone: str = "UTC",
@@ -86,31 +96,24 @@ async def stats(
     return result
 
 
-async def calls(deployment: Deployment) -> dict[str, int]:
-    return {name: await deployment.upstream_requests(name) for name in deployment.upstream_urls}
+async def recent(deployment: Simulated, name: str) -> list[dict[str, Any]]:
+    return (await simulator_stats(deployment, name))["recent"]
 
 
-async def recent(deployment: Deployment, name: str) -> list[dict[str, Any]]:
-    async with deployment.http.get(deployment.control_url(name) + "stats") as response:
-        return (await response.json())["recent"]
-
-
-async def inject(deployment: Deployment, name: str, *faults: dict[str, Any]) -> None:
+async def inject(deployment: Simulated, name: str, *faults: dict[str, Any]) -> None:
     for fault in faults:
-        url = deployment.control_url(name) + "faults"
-        async with deployment.http.post(url, json=fault) as response:
-            assert response.status == 200, await response.text()
+        await control(deployment, name, "faults", fault)
 
 
 @pytest.fixture(scope="module")
-async def stack() -> Deployment:
+async def stack() -> AsyncIterator[Simulated]:
     deployed = await deploy(now=NOW)
     yield deployed
     await deployed.close()
 
 
 @pytest.fixture
-async def fresh() -> Deployment:
+async def fresh() -> AsyncIterator[Simulated]:
     """Larger accounts, an empty cache and zeroed counters: 6, 3 and 1 pages to read."""
     deployed = await deploy(
         dfs_count=2600, cx_counts=(2300, 150), now=NOW, cache={"ttl_seconds": 600}
@@ -136,11 +139,11 @@ async def test_every_grouping_of_one_and_two_keys_is_the_oracle(stack, group_by)
     assert all(s["ok"] for s in result["providerStatus"])
 
 
-def filter_cases(deployment: Deployment) -> list[tuple[dict[str, Any], Any]]:
+def filter_cases(deployment: Simulated) -> list[tuple[dict[str, Any], Any]]:
     """(filter, what it keeps) pairs: pushed down, applied in the gateway, or both."""
     group_member = next(
         f"+{item['number_group_dst'][0]}"
-        for item in deployment.cx_records["cx-a"]
+        for item in deployment.accounts.cx["cx-a"]
         if item["number_group_dst"]
     )
     times = sorted(fact.created_at for fact in facts(deployment))
@@ -234,7 +237,7 @@ async def test_the_window_is_read_once_in_the_largest_pages(fresh):
     finds every DIDforSale page in the cache."""
     result = await stats(fresh, [], WINDOW)
     assert result["data"]["smsRecordStats"]["total"]["count"] == 2600 + 2300 + 150
-    assert await calls(fresh) == {"dfs": 6, "cx-a": 3, "cx-b": 1}
+    assert await requests_served(fresh) == {"dfs": 6, "cx-a": 3, "cx-b": 1}
     listed = [r["query"] for r in await recent(fresh, "cx-a")]
     assert [q["limit"] for q in listed] == ["1000"] * 3
     assert {q["include_fields"] for q in listed} == {"date_insert,dr_sid,message_segments,price"}
@@ -250,7 +253,7 @@ async def test_the_window_is_read_once_in_the_largest_pages(fresh):
     assert observed(stats_data) == expected(facts(fresh, keep), ["STATUS", "TYPE"])
     matching = sum(1 for fact in facts(fresh, keep) if fact.account == "cx-a")
     assert 1000 < matching <= 2000
-    assert await calls(fresh) == {"dfs": 6, "cx-a": 3 + 2, "cx-b": 1 + 1}
+    assert await requests_served(fresh) == {"dfs": 6, "cx-a": 3 + 2, "cx-b": 1 + 1}
     query = (await recent(fresh, "cx-a"))[-1]["query"]
     assert "direction eq 'outbound'" in query["filter"]
     assert "status in ('delivered','sent')" in query["filter"]
@@ -288,14 +291,14 @@ async def test_totals_and_oldest_first_walks_share_didforsale_pages():
     other = WINDOW | {"createdAfter": (NOW - timedelta(days=31)).isoformat()}
     try:
         assert await walk(WINDOW) == 1250
-        assert await deployed.upstream_requests("dfs") == 3
+        assert await upstream_requests(deployed, "dfs") == 3
         await stats(deployed, ["DAY"], WINDOW)
-        assert await deployed.upstream_requests("dfs") == 3
+        assert await upstream_requests(deployed, "dfs") == 3
 
         await stats(deployed, ["DAY"], other)
-        assert await deployed.upstream_requests("dfs") == 6
+        assert await upstream_requests(deployed, "dfs") == 6
         assert await walk(other) == 1250
-        assert await deployed.upstream_requests("dfs") == 6
+        assert await upstream_requests(deployed, "dfs") == 6
     finally:
         await deployed.close()
 
@@ -353,7 +356,7 @@ async def test_a_failed_account_leaves_the_others_totals_exact():
         assert (status["cx-b"]["ok"], status["cx-b"]["code"]) == (False, "PROVIDER_UNAVAILABLE")
         named = {e["extensions"]["provider"]: e["extensions"]["code"] for e in result["errors"]}
         assert named == {"dfs": "PROVIDER_ERROR", "cx-b": "PROVIDER_UNAVAILABLE"}
-        assert await calls(deployed) == {"dfs": 2, "cx-a": 1, "cx-b": 3}
+        assert await requests_served(deployed) == {"dfs": 2, "cx-a": 1, "cx-b": 3}
     finally:
         await deployed.close()
 
@@ -362,14 +365,16 @@ async def test_a_failed_account_leaves_the_others_totals_exact():
 async def test_max_stats_calls_bounds_each_accounts_calls(rows, complete):
     """With `max_stats_calls = 2`, 1200 DIDforSale rows stop after two pages, holding the
     first 1000 of the listing; 1000 rows (two pages exactly) are read whole."""
-    deployed = await deploy(dfs_count=rows, cx_counts=(600,), limits={"max_stats_calls": 2})
+    deployed = await deploy(
+        dfs_count=rows, cx_counts=(600,), settings={"limits": {"max_stats_calls": 2}}
+    )
     try:
         result = await stats(deployed, ["PROVIDER"])
         data = result["data"]["smsRecordStats"]
         read = facts(deployed)[:1000] + facts(deployed)[rows:]
         assert observed(data) == expected(read, ["PROVIDER"])
         assert data["complete"] is complete
-        assert await calls(deployed) == {"dfs": 2, "cx-a": 1}
+        assert await requests_served(deployed) == {"dfs": 2, "cx-a": 1}
         dfs = data["providerStatus"][0]
         if complete:
             assert dfs["ok"] is True and "errors" not in result
@@ -402,11 +407,11 @@ async def test_max_stats_calls_bounds_each_accounts_calls(rows, complete):
     ],
 )
 async def test_bad_arguments_are_refused_before_any_upstream_call(stack, variables):
-    before = await calls(stack)
+    before = await requests_served(stack)
     result = await stack.gql(STATS, {"groupBy": [], "timeZone": "UTC"} | variables)
     assert result["data"] is None
     assert [error["extensions"]["code"] for error in result["errors"]] == ["BAD_USER_INPUT"]
-    assert await calls(stack) == before
+    assert await requests_served(stack) == before
 
 
 async def test_an_unknown_account_gets_the_message_smsrecords_gives(stack):

@@ -18,9 +18,10 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from gateway.providers.segments import count_segments
+from tests.support.simulators import Simulated, requests_served, simulator_stats
 
 from ..stats_oracle import KEYS, STATS, Fact, expected, observed, sum_of_buckets
-from .test_properties import PROPERTY, Scenario, Stack, deploy, scenarios
+from .test_properties import PROPERTY, Scenario, deploy, scenarios
 
 ZONES = ("UTC", "America/Chicago", "Europe/Berlin", "Asia/Kathmandu", "Australia/Lord_Howe")
 
@@ -78,10 +79,10 @@ def facts(scenario: Scenario) -> list[Fact]:
     return found
 
 
-async def dfs_range_rows(stack: Stack, scenario: Scenario) -> int:
+async def dfs_range_rows(deployment: Simulated, scenario: Scenario) -> int:
     """Rows of the one wall-clock range the DIDforSale account was asked for."""
-    async with stack.http.get(f"{stack.simulators[scenario.dfs_name]}/_simulator/stats") as reply:
-        bodies = [entry["body"] for entry in (await reply.json())["recent"]]
+    asked_for = (await simulator_stats(deployment, scenario.dfs_name))["recent"]
+    bodies = [entry["body"] for entry in asked_for]
     (asked,) = {(body["start_date"], body["end_date"]) for body in bodies}
     return sum(1 for row in scenario.dfs_rows if asked[0] <= row.date <= asked[1])
 
@@ -91,14 +92,14 @@ async def totals_and_calls(
 ) -> tuple[dict[str, Any], dict[str, int], int]:
     """The totals on a fresh deployment, each account's calls, and the rows of the
     DIDforSale range (0 when it was not asked)."""
-    stack = await deploy(scenario)
+    deployment = await deploy(scenario)
     try:
         variables = {"filter": scenario.filter, "groupBy": group_by, "timeZone": zone}
-        result = await stack.gql(STATS, variables)
-        made = await stack.requests_served()
-        rows = await dfs_range_rows(stack, scenario) if made[scenario.dfs_name] else 0
+        result = await deployment.gql(STATS, variables)
+        made = await requests_served(deployment)
+        rows = await dfs_range_rows(deployment, scenario) if made[scenario.dfs_name] else 0
     finally:
-        await stack.close()
+        await deployment.close()
     assert "errors" not in result, result["errors"]
     note(f"groupBy={group_by} timeZone={zone} calls={made} range rows={rows}")
     return result["data"]["smsRecordStats"], made, rows

@@ -2,73 +2,35 @@
 
 import pytest
 
-from .harness import Deployment, expected_order
+from tests.support.relay import BACKWARD, FORWARD, PAGE, Direction, record_keys, walk
+from tests.support.simulators import Simulated
 
-PAGE = """
-query Page($first: Int, $after: String, $last: Int, $before: String, $order: SmsRecordOrder!) {
-  smsRecords(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
-    edges { cursor node { provider { name } providerRecordId createdAt } }
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    providerStatus { provider ok }
-  }
-}
-"""
+from .accounts import expected_order
+
 SIZE = 7
 
 
 def ids(connection: dict) -> list[tuple[str, str]]:
-    return [
-        (e["node"]["provider"]["name"], e["node"]["providerRecordId"]) for e in connection["edges"]
-    ]
+    return record_keys([edge["node"] for edge in connection["edges"]])
 
 
-async def walk_forward(deployment: Deployment, order: str) -> list[tuple[str, str]]:
-    seen: list[tuple[str, str]] = []
-    after = None
-    while True:
-        result = await deployment.gql(PAGE, {"first": SIZE, "after": after, "order": order})
-        assert "errors" not in result, result["errors"]
-        connection = result["data"]["smsRecords"]
-        assert all(status["ok"] for status in connection["providerStatus"])
-        page_info = connection["pageInfo"]
-        assert page_info["hasPreviousPage"] is (after is not None)
-        seen += ids(connection)
-        if not page_info["hasNextPage"]:
-            assert len(connection["edges"]) <= SIZE
-            return seen
-        assert len(connection["edges"]) == SIZE
-        assert page_info["endCursor"] == connection["edges"][-1]["cursor"]
-        after = page_info["endCursor"]
-
-
-async def walk_backward(deployment: Deployment, order: str) -> list[tuple[str, str]]:
-    seen: list[tuple[str, str]] = []
-    before = None
-    while True:
-        result = await deployment.gql(PAGE, {"last": SIZE, "before": before, "order": order})
-        assert "errors" not in result, result["errors"]
-        connection = result["data"]["smsRecords"]
-        page_info = connection["pageInfo"]
-        assert page_info["hasNextPage"] is (before is not None)
-        seen = ids(connection) + seen
-        if not page_info["hasPreviousPage"]:
-            return seen
-        assert len(connection["edges"]) == SIZE
-        assert page_info["startCursor"] == connection["edges"][0]["cursor"]
-        before = page_info["startCursor"]
+async def walked(deployment: Simulated, direction: Direction, order: str) -> list[tuple[str, str]]:
+    done = await walk(deployment.gql, direction, SIZE, order=order)
+    done.check_relay()
+    return record_keys(done.records)
 
 
 @pytest.mark.parametrize("order", ["CREATED_AT_ASC", "CREATED_AT_DESC"])
 async def test_forward_walk_yields_the_merged_order(deployment, order):
     expected = expected_order(deployment, descending=order == "CREATED_AT_DESC")
     assert len(expected) == 700 + 600 + 150
-    assert await walk_forward(deployment, order) == expected
+    assert await walked(deployment, FORWARD, order) == expected
 
 
 @pytest.mark.parametrize("order", ["CREATED_AT_ASC", "CREATED_AT_DESC"])
 async def test_backward_walk_yields_the_merged_order(deployment, order):
     expected = expected_order(deployment, descending=order == "CREATED_AT_DESC")
-    assert await walk_backward(deployment, order) == expected
+    assert await walked(deployment, BACKWARD, order) == expected
 
 
 async def test_a_cursor_pages_both_ways_from_the_middle(deployment):

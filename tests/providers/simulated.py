@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import socket
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -22,7 +21,8 @@ from gateway.simulators.carrierx import CARRIERX_RECORDS, create_carrierx_app
 from gateway.simulators.control import FAULTS, Fault
 from gateway.simulators.dataset import DidForSaleRow
 from gateway.simulators.didforsale import DIDFORSALE_ROWS, create_didforsale_app
-from gateway.simulators.runner import CARRIERX_BASE_PATH, DIDFORSALE_BASE_PATH, start_simulator
+from gateway.simulators.runner import CARRIERX_BASE_PATH, DIDFORSALE_BASE_PATH
+from tests.support.serving import serving
 
 NOW = datetime(2024, 11, 20, tzinfo=UTC)
 """The 30 days before hold the US fall-back of 2024-11-03."""
@@ -55,15 +55,6 @@ class Simulated:
     @property
     def faults_left(self) -> int:
         return len(self.app[FAULTS])
-
-
-@asynccontextmanager
-async def serving(app: web.Application) -> AsyncIterator[str]:
-    runner, root = await start_simulator(app)
-    try:
-        yield root
-    finally:
-        await runner.cleanup()
 
 
 def dfs_settings(base_url: str, **overrides: Any) -> DidForSaleSettings:
@@ -196,12 +187,6 @@ def ties_split(pages: list[list[SmsRecord]]) -> int:
         for before, after in itertools.pairwise(pages)
         if before and after and before[-1].created_at == after[0].created_at
     )
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def recording_session() -> tuple[aiohttp.ClientSession, list[Any]]:

@@ -24,13 +24,13 @@ from gateway.records import (
     TimeWindow,
 )
 from gateway.simulators.dataset import generate_carrierx_records
+from tests.support.serving import unused_port
 
 from .simulated import (
     CX_NO_SCOPE_TOKEN,
     CX_READ_TOKEN,
     NOW,
     carrierx,
-    closed_port,
     cx_listing,
     cx_settings,
     first_tie,
@@ -269,26 +269,29 @@ async def test_capabilities_and_check(cx):
     await cx.adapter.check()
 
 
-async def test_faults_are_retried_then_reported(cx):
-    cx.inject(status=500)
-    assert len((await cx.adapter.stream(query(Order.ASC, 3))).records) == 3
-    cx.inject(status=429, retry_after=0.05)
-    assert len(await cx.adapter.get_many([RECORDS[0]["dr_sid"]])) == 1
-    cx.inject(times=3, status=503)
-    with pytest.raises(ProviderUnavailable, match=r"unavailable \(HTTP 503\)"):
-        await cx.adapter.stream(query(Order.DESC, 3))
+async def test_faults_are_retried_then_reported(session):
+    async with carrierx(RECORDS[:50], session) as cx:
+        cx.inject(status=500)
+        assert len((await cx.adapter.stream(query(Order.ASC, 3))).records) == 3
+        cx.inject(status=429, retry_after=0.05)
+        assert len(await cx.adapter.get_many([RECORDS[0]["dr_sid"]])) == 1
+        cx.inject(times=3, status=503)
+        with pytest.raises(ProviderUnavailable, match=r"unavailable \(HTTP 503\)"):
+            await cx.adapter.stream(query(Order.DESC, 3))
 
 
-async def test_a_slow_account(cx, session):
-    adapter = CarrierXAdapter(cx_settings(cx.base_url, timeout_seconds=0.1), session)
-    cx.inject(times=3, status=None, delay=0.3)
-    with pytest.raises(ProviderUnavailable) as raised:
-        await adapter.check()
+async def test_a_slow_account(session):
+    """Real time, as the timeout is the event loop's: each reply comes 1s late against a
+    0.1s timeout, far enough apart for a loaded machine."""
+    async with carrierx(RECORDS[:50], session, timeout_seconds=0.1) as cx:
+        cx.inject(times=3, status=None, delay=1.0)
+        with pytest.raises(ProviderUnavailable) as raised:
+            await cx.adapter.check()
     assert raised.value.message == "carrierx account 'cx' did not answer within 0.1s"
 
 
 async def test_a_closed_port(session):
-    base = f"http://127.0.0.1:{closed_port()}/core/v2"
+    base = f"http://127.0.0.1:{unused_port()}/core/v2"
     adapter = CarrierXAdapter(cx_settings(base), session)
     with pytest.raises(ProviderUnavailable) as raised:
         await adapter.get_many([RECORDS[0]["dr_sid"]])

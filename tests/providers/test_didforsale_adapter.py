@@ -23,10 +23,10 @@ from gateway.records import (
     TimeWindow,
 )
 from gateway.simulators.dataset import generate_didforsale_rows
+from tests.support.serving import unused_port
 
 from .simulated import (
     NOW,
-    closed_port,
     dfs_listing,
     dfs_settings,
     didforsale,
@@ -256,25 +256,26 @@ async def test_configurable_field_names_reach_the_wire(chicago, session):
 
 
 async def test_a_closed_port(session):
-    base = f"http://127.0.0.1:{closed_port()}/didforsaleapi/index.php/api/V4"
+    base = f"http://127.0.0.1:{unused_port()}/didforsaleapi/index.php/api/V4"
     adapter = DidForSaleAdapter(dfs_settings(base), session)
     with pytest.raises(ProviderUnavailable) as raised:
         await adapter.check()
     assert raised.value.message == "didforsale account 'dfs' could not be reached"
 
 
-async def test_a_fault_is_retried_then_reported(chicago):
-    chicago.inject(status=503)
-    assert len((await chicago.adapter.stream(query(Order.ASC, 3))).records) == 3
-    chicago.inject(times=3, status=502)
-    with pytest.raises(ProviderUnavailable, match=r"unavailable \(HTTP 502\)"):
-        await chicago.adapter.stream(query(Order.ASC, 3))
-    chicago.inject(status=429, retry_after=0.05)
-    assert len((await chicago.adapter.stream(query(Order.DESC, 3))).records) == 3
+async def test_a_fault_is_retried_then_reported(session):
+    async with didforsale(ROWS[:100], session) as simulated:
+        simulated.inject(status=503)
+        assert len((await simulated.adapter.stream(query(Order.ASC, 3))).records) == 3
+        simulated.inject(times=3, status=502)
+        with pytest.raises(ProviderUnavailable, match=r"unavailable \(HTTP 502\)"):
+            await simulated.adapter.stream(query(Order.ASC, 3))
+        simulated.inject(status=429, retry_after=0.05)
+        assert len((await simulated.adapter.stream(query(Order.DESC, 3))).records) == 3
 
 
 async def test_messages_hold_no_url_or_secret(session):
-    base = f"http://127.0.0.1:{closed_port()}/didforsaleapi/index.php/api/V4"
+    base = f"http://127.0.0.1:{unused_port()}/didforsaleapi/index.php/api/V4"
     adapter = DidForSaleAdapter(dfs_settings(base), session)
     with pytest.raises(ProviderUnavailable) as raised:
         await adapter.stream(query(Order.ASC, 3))

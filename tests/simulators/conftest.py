@@ -11,7 +11,7 @@ from gateway.simulators.carrierx import CARRIERX_BASE_PATH
 from gateway.simulators.dataset import generate_didforsale_rows
 from gateway.simulators.didforsale import DIDFORSALE_BASE_PATH, create_didforsale_app
 
-from .support import DFS_KEY, DFS_TOKEN, NOW, Served, carrierx_app, cx_serve, serve
+from .support import DFS_KEY, DFS_TOKEN, NOW, Served, carrierx_app, cx_served, served_at
 
 
 @pytest.fixture
@@ -24,21 +24,18 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def dfs() -> AsyncIterator[Served]:
     rows = generate_didforsale_rows(1234, seed=3, now=NOW)
     app = create_didforsale_app(rows, api_key=DFS_KEY, token=DFS_TOKEN)
-    runner, served = await serve(app, DIDFORSALE_BASE_PATH)
-    yield served
-    await runner.cleanup()
+    async with served_at(app, DIDFORSALE_BASE_PATH) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")
 async def cx() -> AsyncIterator[Served]:
     """Read-only use: tests that change records start their own simulator (`cx_fresh`)."""
-    runner, served = await serve(carrierx_app(), CARRIERX_BASE_PATH)
-    yield served
-    await runner.cleanup()
+    async with served_at(carrierx_app(), CARRIERX_BASE_PATH) as served:
+        yield served
 
 
 @pytest.fixture
 async def cx_fresh() -> AsyncIterator[Served]:
-    runner, served = await cx_serve()
-    yield served
-    await runner.cleanup()
+    async with cx_served() as served:
+        yield served

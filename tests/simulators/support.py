@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +13,7 @@ from aiohttp import web
 
 from gateway.simulators.carrierx import CARRIERX_BASE_PATH, create_carrierx_app
 from gateway.simulators.dataset import generate_carrierx_records
-from gateway.simulators.runner import start_simulator
+from tests.support.serving import serving
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DFS_KEY, DFS_TOKEN = "key-1", "token-1"
@@ -33,9 +35,11 @@ class Served:
     base: str
 
 
-async def serve(app: web.Application, base_path: str) -> tuple[web.AppRunner, Served]:
-    runner, root = await start_simulator(app)
-    return runner, Served(app, root, root + base_path)
+@asynccontextmanager
+async def served_at(app: web.Application, base_path: str) -> AsyncIterator[Served]:
+    """Serves a simulator app for as long as the block runs."""
+    async with serving(app) as root:
+        yield Served(app, root, root + base_path)
 
 
 def carrierx_app(count: int = 600, seed: int = 5, **kwargs: Any) -> web.Application:
@@ -43,8 +47,9 @@ def carrierx_app(count: int = 600, seed: int = 5, **kwargs: Any) -> web.Applicat
     return create_carrierx_app(records, tokens=CX_TOKENS, **kwargs)
 
 
-async def cx_serve(count: int = 50, **kwargs: Any) -> tuple[web.AppRunner, Served]:
-    return await serve(carrierx_app(count, **kwargs), CARRIERX_BASE_PATH)
+def cx_served(count: int = 50, **kwargs: Any) -> AbstractAsyncContextManager[Served]:
+    """A CarrierX simulator of the test's own, for tests that change its records or faults."""
+    return served_at(carrierx_app(count, **kwargs), CARRIERX_BASE_PATH)
 
 
 def bearer(token: str = "manage") -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.simulators.carrierx import CARRIERX_RECORDS
 
-from .support import Served, cx_get, cx_ok, cx_serve
+from .support import Served, cx_get, cx_ok, cx_served
 
 ENVELOPE = {"count", "has_more", "items", "limit", "offset", "pagination", "total"}
 
@@ -250,8 +250,7 @@ async def test_order_accepts_an_encoded_plus(http, cx) -> None:
 
 
 async def test_added_record_goes_after_its_ties(http) -> None:
-    runner, served = await cx_serve(count=30)
-    try:
+    async with cx_served(count=30) as served:
         store = served.app[CARRIERX_RECORDS]
         twin = {**store[10], "dr_sid": "late-twin"}
         store.add(twin)
@@ -259,5 +258,3 @@ async def test_added_record_goes_after_its_ties(http) -> None:
         assert everything.index("late-twin") == 11
         page = await cx_ok(http, listing(served), after=everything[10], limit="1")
         assert page["items"][0]["dr_sid"] == "late-twin"
-    finally:
-        await runner.cleanup()

@@ -11,7 +11,7 @@ from gateway.simulators.carrierx import CARRIERX_RECORDS
 from gateway.simulators.carrierx_query import FIELDS
 from gateway.simulators.dataset import CARRIERX_PARTNER_SID
 
-from .support import Served, bearer, cx_get, cx_ok, cx_serve
+from .support import Served, bearer, cx_get, cx_ok, cx_served
 
 
 def one(served: Served, index: int = 0) -> str:
@@ -136,9 +136,8 @@ async def test_put_takes_the_whole_object(http, cx_fresh) -> None:
 
 
 async def test_descendant_records_need_their_scope(http) -> None:
-    runner, served = await cx_serve(count=20, partner_sid=CARRIERX_PARTNER_SID)
-    listing = served.base + "/sms/message_drs"
-    try:
+    async with cx_served(count=20, partner_sid=CARRIERX_PARTNER_SID) as served:
+        listing = served.base + "/sms/message_drs"
         store = served.app[CARRIERX_RECORDS]
         store.add({**store[-1], "dr_sid": "child-record", "partner_sid": "another-partner"})
         listed = await cx_ok(http, listing, limit="100")
@@ -151,5 +150,3 @@ async def test_descendant_records_need_their_scope(http) -> None:
         listed = await cx_ok(http, listing, "descendant", limit="100")
         assert listed["items"][-1]["dr_sid"] == "child-record"
         assert (await cx_ok(http, f"{listing}/child-record", "descendant"))["dr_sid"]
-    finally:
-        await runner.cleanup()

@@ -11,13 +11,12 @@ import pytest
 
 from gateway.simulators.control import FAULTS, STATS, Fault
 
-from .support import bearer, cx_serve
+from .support import bearer, cx_served
 
 
 async def test_faults_then_normal_service(http) -> None:
-    runner, served = await cx_serve(count=5)
-    listing = served.base + "/sms/message_drs"
-    try:
+    async with cx_served(count=5) as served:
+        listing = served.base + "/sms/message_drs"
         async with http.post(
             served.root + "/_simulator/faults",
             json={"status": 429, "retry_after": 1, "times": 2, "body": {"message": "slow down"}},
@@ -31,62 +30,47 @@ async def test_faults_then_normal_service(http) -> None:
         async with http.get(listing, headers=bearer()) as response:
             assert response.status == 200
         assert served.app[STATS].requests == 3
-    finally:
-        await runner.cleanup()
 
 
 async def test_slow_reply_then_served(http) -> None:
-    runner, served = await cx_serve(count=5)
-    try:
+    async with cx_served(count=5) as served:
         served.app[FAULTS].inject(Fault(status=None, delay=0.2))
         started = time.monotonic()
         async with http.get(served.base + "/sms/message_drs", headers=bearer()) as response:
             assert response.status == 200
         assert time.monotonic() - started >= 0.2
-    finally:
-        await runner.cleanup()
 
 
 async def test_clearing_faults(http) -> None:
-    runner, served = await cx_serve(count=5)
-    try:
+    async with cx_served(count=5) as served:
         served.app[FAULTS].inject(Fault(), times=3)
         async with http.delete(served.root + "/_simulator/faults") as response:
             assert (await response.json())["queued"] == 0
         async with http.get(served.base + "/sms/message_drs", headers=bearer()) as response:
             assert response.status == 200
-    finally:
-        await runner.cleanup()
 
 
 @pytest.mark.parametrize(
     "spec", ["not json", [], {"status": "teapot"}, {"colour": 1}, {"delay": "long"}]
 )
 async def test_bad_fault_spec_is_400(http, spec) -> None:
-    runner, served = await cx_serve(count=5)
-    try:
+    async with cx_served(count=5) as served:
         kwargs = {"data": spec} if isinstance(spec, str) else {"json": spec}
         async with http.post(served.root + "/_simulator/faults", **kwargs) as response:
             assert response.status == 400
         assert len(served.app[FAULTS]) == 0
-    finally:
-        await runner.cleanup()
 
 
 async def test_control_routes_are_not_counted(http) -> None:
-    runner, served = await cx_serve(count=5)
-    try:
+    async with cx_served(count=5) as served:
         for _ in range(3):
             async with http.get(served.root + "/_simulator/stats") as response:
                 assert (await response.json())["requests"] == 0
-    finally:
-        await runner.cleanup()
 
 
 async def test_malformed_truncated_and_dropped_replies(http) -> None:
-    runner, served = await cx_serve(count=5)
-    listing = served.base + "/sms/message_drs"
-    try:
+    async with cx_served(count=5) as served:
+        listing = served.base + "/sms/message_drs"
         for kind in ("malformed", "truncated", "drop"):
             spec = {"kind": kind}
             if kind == "drop":
@@ -110,15 +94,12 @@ async def test_malformed_truncated_and_dropped_replies(http) -> None:
                     await response.read()
         async with http.get(listing, headers=bearer()) as response:
             assert response.status == 200 and len((await response.json())["items"]) == 5
-    finally:
-        await runner.cleanup()
 
 
 async def test_chaos_faults_the_share_asked_with_every_kind(http) -> None:
-    runner, served = await cx_serve(count=5)
-    listing = served.base + "/sms/message_drs"
-    outcomes: Counter[str] = Counter()
-    try:
+    async with cx_served(count=5) as served:
+        listing = served.base + "/sms/message_drs"
+        outcomes: Counter[str] = Counter()
         spec = {"rate": 0.5, "seed": 3, "stall": 0.01}
         async with http.post(served.root + "/_simulator/chaos", json=spec) as response:
             assert response.status == 200
@@ -140,18 +121,15 @@ async def test_chaos_faults_the_share_asked_with_every_kind(http) -> None:
             assert response.status == 200
         async with http.get(listing, headers=bearer()) as response:
             assert response.status == 200
-    finally:
-        await runner.cleanup()
 
 
 @pytest.mark.parametrize("spec", [{"rate": 2}, {"rate": 0.1, "colour": 1}, {"latency": -1}])
 async def test_bad_chaos_spec_is_400(http, spec) -> None:
-    runner, served = await cx_serve(count=5)
-    try:
-        async with http.post(served.root + "/_simulator/chaos", json=spec) as response:
-            assert response.status == 400
-    finally:
-        await runner.cleanup()
+    async with (
+        cx_served(count=5) as served,
+        http.post(served.root + "/_simulator/chaos", json=spec) as response,
+    ):
+        assert response.status == 400
 
 
 def _json_or_none(text: str) -> dict | None:

@@ -19,7 +19,7 @@ from gateway.simulators.didforsale import (
     create_didforsale_app,
 )
 
-from .support import DFS_KEY, DFS_TOKEN, Served, serve
+from .support import DFS_KEY, DFS_TOKEN, Served, served_at
 
 WIDE = {"start_date": "2000-01-01", "end_date": "2100-12-31"}
 
@@ -204,10 +204,9 @@ async def test_stats_count_requests(http, dfs) -> None:
 
 async def test_injected_fault_answers_one_request(http) -> None:
     rows = generate_didforsale_rows(10, seed=1)
-    runner, served = await serve(
+    async with served_at(
         create_didforsale_app(rows, api_key=DFS_KEY, token=DFS_TOKEN), DIDFORSALE_BASE_PATH
-    )
-    try:
+    ) as served:
         served.app[FAULTS].inject(Fault(status=429, retry_after=3))
         async with http.post(served.base + "/SMS/CDR", json=WIDE, headers=basic()) as response:
             assert response.status == 429 and response.headers["Retry-After"] == "3"
@@ -218,8 +217,6 @@ async def test_injected_fault_answers_one_request(http) -> None:
         for status in (503, 503, 200):
             async with http.post(served.base + "/SMS/CDR", json=WIDE, headers=basic()) as response:
                 assert response.status == status
-    finally:
-        await runner.cleanup()
 
 
 async def test_rows_from_another_zone_are_refused() -> None:
@@ -230,10 +227,9 @@ async def test_rows_from_another_zone_are_refused() -> None:
 
 async def test_added_row_appears_in_order(http) -> None:
     rows = generate_didforsale_rows(20, seed=1)
-    runner, served = await serve(
+    async with served_at(
         create_didforsale_app(rows, api_key=DFS_KEY, token=DFS_TOKEN), DIDFORSALE_BASE_PATH
-    )
-    try:
+    ) as served:
         middle = served.app[DIDFORSALE_ROWS][10]
         extra = DidForSaleRow(
             max(r.row_id for r in rows) + 3, middle.instant, "1", "2", "999", "late", 0.01,
@@ -244,8 +240,6 @@ async def test_added_row_appears_in_order(http) -> None:
         assert len(got) == 21
         assert [g["date"] for g in got] == sorted(g["date"] for g in got)
         assert got[[g["uuid"] for g in got].index("999") - 1]["date"] <= middle.date
-    finally:
-        await runner.cleanup()
 
 
 CHICAGO = "America/Chicago"
@@ -255,16 +249,13 @@ LOCAL = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 async def test_dst_fall_back_dates_are_naive_and_sorted_as_strings(http) -> None:
     now = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
     rows = generate_didforsale_rows(3000, seed=8, timezone=CHICAGO, now=now, days=3)
-    runner, served = await serve(
+    async with served_at(
         create_didforsale_app(
             rows, api_key=DFS_KEY, token=DFS_TOKEN, timezone=CHICAGO, page_size=200
         ),
         DIDFORSALE_BASE_PATH,
-    )
-    try:
+    ) as served:
         got, numbers = await walk(http, served, "2026-10-31", "2026-11-01")
-    finally:
-        await runner.cleanup()
     assert all(LOCAL.fullmatch(row["date"]) for row in got)
     assert [row["date"] for row in got] == sorted(row["date"] for row in got)
     in_range = [row for row in rows if "2026-10-31" <= row.date[:10] <= "2026-11-01"]
