@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
 import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from gateway.auth import Authenticator
 from gateway.config import Settings, parse_settings
 from gateway.errors import Unauthenticated
 from tests.support.serving import serving, unused_port
+from tests.support.tokens import AUDIENCE, ISSUER
 
-ISSUER = "https://id.example.test/"
-AUDIENCE = "sms-gateway"
 ACCOUNTS = ("cx-main", "dfs-main", "cx-second")
 HS256_SECRET = "a-shared-secret-of-forty-bytes-at-least!"
-
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 @pytest.fixture(scope="session")
@@ -41,35 +35,6 @@ def other_rsa_key() -> rsa.RSAPrivateKey:
 @pytest.fixture(scope="session")
 def ec_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
-
-
-def jwk_of(key: PrivateKey, kid: str | None, **extra: str) -> dict[str, Any]:
-    """The public half of `key` as a JWK, as an identity provider publishes it."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-    else:
-        public = ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
-    return public | ({"kid": kid} if kid else {}) | {"use": "sig"} | extra
-
-
-def claims(**overrides: Any) -> dict[str, Any]:
-    """A valid token's claims for alice, reading cx-main; `None` drops a claim."""
-    now = int(time.time())
-    values = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "alice",
-        "iat": now,
-        "exp": now + 300,
-        "sms_accounts": ["cx-main"],
-        "scope": "openid sms:read",
-    } | overrides
-    return {name: value for name, value in values.items() if value is not None}
-
-
-def sign(key: PrivateKey | str, algorithm: str, kid: str | None = None, **overrides: Any) -> str:
-    headers = {"kid": kid} if kid else None
-    return jwt.encode(claims(**overrides), key, algorithm=algorithm, headers=headers)
 
 
 async def refusal(authenticator: Authenticator, token: str) -> str:

@@ -14,8 +14,9 @@ from gateway.auth import Authenticator
 from gateway.auth.jwt_verifier import JwtVerifier
 from gateway.auth.keys import JwksUrl
 from gateway.auth.tokens import StaticTokens
+from tests.support.tokens import jwk_of, sign
 
-from .conftest import ACCOUNTS, gateway_settings, jwk_of, refusal, sign
+from .conftest import ACCOUNTS, gateway_settings, refusal
 
 NO_KEYS = "the keys to check the bearer token cannot be fetched now; try again later"
 UNKNOWN_KEY = "the bearer token is signed with a key this gateway does not know"

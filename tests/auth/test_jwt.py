@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway.auth import Authenticator, Caller, new_token, token_sha256
 from gateway.errors import ConfigError
+from tests.support.tokens import claims, jwk_of, sign
 
-from .conftest import HS256_SECRET, claims, gateway_settings, jwk_of, refusal, sign
+from .conftest import HS256_SECRET, gateway_settings, refusal
 
 
 @pytest.fixture(scope="module")
