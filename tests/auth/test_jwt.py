@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import jwt
 import pytest
@@ -74,12 +76,29 @@ async def test_a_jwks_file_refuses_unknown_kids_and_keys_of_another_type(
     )
 
 
+@dataclass(frozen=True)
+class FromNow:
+    """A time claim this many seconds from when the test signs its token, not from when the
+    module was collected: in a shuffled run a test may start minutes later, when an `nbf`
+    set a minute ahead at collection has already passed."""
+
+    seconds: int
+
+
+def at_signing(change: dict[str, Any]) -> dict[str, Any]:
+    now = int(time.time())
+    return {
+        name: now + value.seconds if isinstance(value, FromNow) else value
+        for name, value in change.items()
+    }
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"exp": int(time.time()) - 60}, "the bearer token has expired"),
-        ({"nbf": int(time.time()) + 60}, "the bearer token is not valid yet"),
-        ({"iat": int(time.time()) + 60}, "the bearer token is not valid yet"),
+        ({"exp": FromNow(-60)}, "the bearer token has expired"),
+        ({"nbf": FromNow(60)}, "the bearer token is not valid yet"),
+        ({"iat": FromNow(60)}, "the bearer token is not valid yet"),
         ({"iss": "https://evil.example.test/"}, "from an issuer this gateway does not trust"),
         ({"aud": "another-api"}, "not meant for this gateway (audience)"),
         ({"aud": ["another-api", "a-third"]}, "not meant for this gateway (audience)"),
@@ -93,7 +112,7 @@ async def test_a_jwks_file_refuses_unknown_kids_and_keys_of_another_type(
     ],
 )
 async def test_each_bad_claim_is_refused_with_its_reason(hs256, change, reason):
-    assert reason in await refusal(hs256, sign(HS256_SECRET, "HS256", **change))
+    assert reason in await refusal(hs256, sign(HS256_SECRET, "HS256", **at_signing(change)))
 
 
 async def test_times_hold_within_the_leeway(hs256):
