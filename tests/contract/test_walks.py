@@ -63,30 +63,31 @@ async def test_a_sparse_walk_follows_didforsale_page_tokens(contract, order):
     assert contract.accounts.refusals() == {}
 
 
-async def traffic(contract: Contract) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+@pytest.fixture(scope="module")
+async def traffic(shared_contract: Contract) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     """Walks of every shape, and the DIDforSale bodies and CarrierX queries each account's
     fake received during them."""
-    fakes = contract.accounts
+    fakes = shared_contract.accounts
     bodies = {name: len(fake.bodies) for name, fake in fakes.dfs.items()}
     queries = {name: len(fake.queries) for name, fake in fakes.cx.items()}
     for direction, order in SHAPES:
-        await walked(contract, direction, order, size=100)
+        await walked(shared_contract, direction, order, size=100)
     return (
         {name: fake.bodies[bodies[name] :] for name, fake in fakes.dfs.items()},
         {name: fake.queries[queries[name] :] for name, fake in fakes.cx.items()},
     )
 
 
-async def test_didforsale_bodies_carry_every_field(contract):
-    bodies, _ = await traffic(contract)
+async def test_didforsale_bodies_carry_every_field(traffic):
+    bodies, _ = traffic
     for sent in bodies.values():
         assert sent
         for body in sent:
             assert set(body) == {"start_date", "end_date", "last_record_number"}
 
 
-async def test_carrierx_never_mixes_offset_with_a_sid(contract):
-    _, queries = await traffic(contract)
+async def test_carrierx_never_mixes_offset_with_a_sid(traffic):
+    _, queries = traffic
     for sent in queries.values():
         assert sent
         for query in sent:
