@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
-from loopback import Simulator, gateway, gateway_config, simulator
+from loopback import Simulator, gateway, gateway_config, machine, simulator
 from peer import OUR_QUERY, PAGE_SIZE, Server, checked_page, our_ids
 from wrk_runner import post_load
 
@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
+    print(machine(), flush=True)
 
     with simulator("carrierx", args.records, args.seed) as cx:
         config = gateway_config([cx.provider_entry("cx")])

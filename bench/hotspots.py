@@ -1,6 +1,8 @@
-"""Where the time goes, from py-spy's collapsed stacks (`--format raw`): the functions with
-the largest own share of samples (time spent in the function itself) and total share (in
-it or anything it called), line numbers merged, so a profile reads as a short table.
+"""Where the time goes, from py-spy's collapsed stacks (`--format raw`): own time (spent in
+the function itself) summed by package, then the functions with the largest own share of
+samples and the largest total share (in them or anything they called), line numbers merged,
+so a profile reads as short tables. Frames under nearly every sample (the event loop, the
+command's entry) are left out of the total table: they say nothing.
 
     .venv/bin/python bench/hotspots.py PROFILE.collapsed [--top 25]
 """
@@ -13,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 _LINE = re.compile(r":\d+\)$")
+EVERYWHERE = 0.9
+"""A frame under this share of samples or more is the program's skeleton, not a hotspot."""
 
 
 def _frame(text: str) -> str:
@@ -21,8 +25,14 @@ def _frame(text: str) -> str:
     return _LINE.sub(")", text.strip())
 
 
+def _package(frame: str) -> str:
+    """The top-level package (or module) of a frame's file: `graphql`, `gateway`, `asyncio`."""
+    where = frame[frame.rfind("(") + 1 : -1] if frame.endswith(")") else frame
+    return where.split("/")[0].removesuffix(".py")
+
+
 def hotspots_table(collapsed: str, top: int = 25) -> str:
-    """A Markdown table of the `top` functions by own share, then by total share."""
+    """Markdown tables: own share by package, the `top` functions by own share, by total."""
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     samples = 0
@@ -38,10 +48,16 @@ def hotspots_table(collapsed: str, top: int = 25) -> str:
             total[frame] += weight
     if not samples:
         return "no samples\n"
-    lines = [f"{samples} samples", "", "| own % | function |", "|---|---|"]
+    packages: Counter[str] = Counter()
+    for frame, n in own.items():
+        packages[_package(frame)] += n
+    lines = [f"{samples} samples", "", "| own % | package |", "|---|---|"]
+    lines += [f"| {n * 100 / samples:.1f} | {p} |" for p, n in packages.most_common(12)]
+    lines += ["", "| own % | function |", "|---|---|"]
     lines += [f"| {n * 100 / samples:.1f} | {f} |" for f, n in own.most_common(top)]
     lines += ["", "| total % | function |", "|---|---|"]
-    lines += [f"| {n * 100 / samples:.1f} | {f} |" for f, n in total.most_common(top)]
+    inner = [(f, n) for f, n in total.most_common() if n < EVERYWHERE * samples]
+    lines += [f"| {n * 100 / samples:.1f} | {f} |" for f, n in inner[:top]]
     return "\n".join(lines) + "\n"
 
 

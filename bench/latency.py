@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlencode
 
-from loopback import DEMO_CARRIERX_TOKEN, gateway, gateway_config, simulator
+from loopback import DEMO_CARRIERX_TOKEN, gateway, gateway_config, machine, simulator
 from peer import OUR_QUERY, PAGE_SIZE, Server, checked_page, our_ids
 from wrk_runner import Load, get_load, post_load
 
@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
+    print(machine(), flush=True)
     fixed_ms = args.latency * 1000
     page = {"query": OUR_QUERY, "variables": {"first": PAGE_SIZE}}
 

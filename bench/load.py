@@ -19,7 +19,7 @@ import json
 import tempfile
 from typing import Any
 
-from loopback import RssSampler, gateway, gateway_config, mib, post_json, simulator
+from loopback import RssSampler, gateway, gateway_config, machine, mib, post_json, simulator
 from wrk_runner import run_wrk
 
 CURSOR, ID = "@@CURSOR@@", "@@ID@@"
@@ -78,6 +78,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
+    print(machine(), flush=True)
     half = args.records // 2
 
     with (
@@ -110,12 +111,13 @@ def main() -> None:
         f"{sent['sent_first']}, next pages {sent['sent_next']}, node {sent['sent_node']}\n"
     )
     print(
-        "| replies | errors | bad replies | no reply / broken | rps | p50 ms | p99 ms | max ms "
-        "| upstream calls/reply |"
+        "| replies | errors | bad replies | timeouts | refused / broken | rps | p50 ms | p99 ms "
+        "| max ms | upstream calls/reply |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print(
-        f"| {load.requests} | {load.errors} | {load.bad} | {load.socket_errors} | {load.rps:.1f} "
+        f"| {load.requests} | {load.errors} | {load.bad} | {load.socket_errors['timeout']} "
+        f"| {load.errors - load.bad - load.socket_errors['timeout']} | {load.rps:.1f} "
         f"| {load.p50_ms:.0f} | {load.p99_ms:.0f} | {load.max_ms:.0f} "
         f"| {calls / max(1, load.requests):.2f} |"
     )

@@ -31,6 +31,7 @@ from loopback import (
     Simulator,
     gateway,
     gateway_config,
+    machine,
     mib,
     simulator,
 )
@@ -111,6 +112,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--page-size", type=int, default=100)
     args = parser.parse_args()
+    print(machine(), flush=True)
     half = args.records // 2
     since = (datetime.now(UTC) - timedelta(days=31)).isoformat()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import select
 import subprocess
 import sys
@@ -249,6 +250,23 @@ class RssSampler:
     @property
     def peak(self) -> int:
         return max(rss for _, rss in self.samples)
+
+
+def machine() -> str:
+    """The machine a run measured: its cores, processor, Python, and how busy it was."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown processor",
+    )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; "
+        f"load average {load} at the start"
+    )
 
 
 def mib(size: int) -> str:

@@ -38,6 +38,7 @@ from loopback import (
     Simulator,
     gateway,
     gateway_config,
+    machine,
     post_json,
     simulator,
 )
@@ -143,6 +144,7 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=float, default=20)
     parser.add_argument("--profile-name", default="peer", help="the profiles' file names begin so")
     args = parser.parse_args()
+    print(machine(), flush=True)
     ensure_installed()
 
     page = {"variables": {"first": PAGE_SIZE}, "query": OUR_QUERY}

@@ -47,8 +47,9 @@ class Load:
     max_ms: float
     bad: int
     """Replies that were not HTTP 200, or carried GraphQL errors."""
-    socket_errors: int
-    """Connections refused or broken, and requests with no reply within the timeout."""
+    socket_errors: dict[str, int]
+    """Connections refused (`connect`), broken while reading or writing (`read`, `write`),
+    and requests with no reply within the timeout (`timeout`)."""
     counts: dict[str, int] = field(default_factory=dict)
     """What else the script counted (requests of each kind sent, say)."""
     bad_samples: list[str] = field(default_factory=list)
@@ -60,7 +61,7 @@ class Load:
 
     @property
     def errors(self) -> int:
-        return self.bad + self.socket_errors
+        return self.bad + sum(self.socket_errors.values())
 
 
 def run_wrk(
@@ -100,7 +101,7 @@ def run_wrk(
         p99_ms=result["p99"] / 1000,
         max_ms=result["max"] / 1000,
         bad=result["bad"],
-        socket_errors=sum(result.pop(k) for k in ("connect", "read", "write", "timeout")),
+        socket_errors={k: result.pop(k) for k in ("connect", "read", "write", "timeout")},
         counts={k: v for k, v in result.items() if k not in _FIGURES},
         bad_samples=[line for line in done.stdout.splitlines() if line.startswith("WRK_BAD ")],
     )
