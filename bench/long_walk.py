@@ -10,7 +10,7 @@ that holds every record, while the gateway's resident memory is sampled every ha
 The figures: the walk's records/s ÷ the raw rate, and the memory at the start, the peak and
 the end of the walk.
 
-    .venv/bin/python bench/long_walk.py [--records 100000] [--page-size 100]
+    .venv/bin/python bench/long_walk.py [--records 100000] [--page-size 100] [--workers 1]
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1, help="gateway processes")
     args = parser.parse_args()
     print(machine(), flush=True)
     half = args.records // 2
@@ -123,7 +124,7 @@ def main() -> None:
         raw = asyncio.run(raw_rate(dfs, cx))
         assert raw["records"] == args.records, raw
         config = gateway_config([dfs.provider_entry("dfs"), cx.provider_entry("cx")])
-        with gateway(config) as ours:
+        with gateway(config, workers=args.workers) as ours:
             calls = {"dfs": dfs.requests_served(), "cx": cx.requests_served()}
             with RssSampler(ours.running.pid) as rss:
                 walked = asyncio.run(walk(ours.url, args.page_size, since))

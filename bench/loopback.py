@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import psutil
 import tomli_w
@@ -48,10 +48,11 @@ on a busy machine."""
 
 @dataclass
 class Running:
-    """A started process and the line it printed once ready."""
+    """A started process, the line it printed once ready, and the file its stderr goes to."""
 
     process: subprocess.Popen[str]
     banner: str
+    log: IO[str]
 
     @property
     def pid(self) -> int:
@@ -66,12 +67,13 @@ class Running:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
 
 
 def start(command: Sequence[str], ready: str, *, env: Mapping[str, str] | None = None) -> Running:
-    """Starts `command` and waits for a stdout line holding `ready`; stderr goes to a log
-    file whose tail is shown when the process dies or never gets ready."""
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-", suffix=".log", delete=False)  # noqa: SIM115
+    """Starts `command` and waits for a stdout line holding `ready`; the tail of its stderr
+    is shown when it dies or never gets ready."""
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by Running.stop)
     process = subprocess.Popen(
         list(command),
         stdout=subprocess.PIPE,
@@ -79,6 +81,7 @@ def start(command: Sequence[str], ready: str, *, env: Mapping[str, str] | None =
         text=True,
         env={**os.environ, **(env or {})},
     )
+    running = Running(process, "", log)
     assert process.stdout is not None
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
@@ -86,18 +89,19 @@ def start(command: Sequence[str], ready: str, *, env: Mapping[str, str] | None =
         if readable:
             line = process.stdout.readline()
             if ready in line:
-                _drain(process)
-                return Running(process, line.strip())
-    Running(process, "").stop()
+                running.banner = line.strip()
+                threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
+                return running
     log.seek(0)
-    raise RuntimeError(f"{command[0]} did not get ready: {log.read()[-2000:]}")
+    tail = log.read()[-2000:]
+    running.stop()
+    raise RuntimeError(f"{command[0]} did not get ready: {tail}")
 
 
-def _drain(process: subprocess.Popen[str]) -> None:
-    """Keeps reading the process's stdout so that it never blocks on a full pipe."""
-    stream = process.stdout
-    assert stream is not None
-    threading.Thread(target=lambda: any(False for _ in stream), daemon=True).start()
+def _drain(stream: IO[str]) -> None:
+    """Reads a process's stdout to its end, so that the process never blocks on a full pipe."""
+    for _ in stream:
+        pass
 
 
 @dataclass
