@@ -120,6 +120,12 @@ _FIELDS = {
 
 _COPIED = tuple(field.python_name for name, field in _FIELDS.items() if name not in _BUILT)
 
+
+def record_python_name(name: str) -> str:
+    """The Python name of the `SmsRecord` field with GraphQL name `name`."""
+    return _FIELDS[name].python_name
+
+
 RECORD_ATTRIBUTES: dict[str, frozenset[str]] = {
     name: _BUILT.get(name, frozenset({field.python_name})) for name, field in _FIELDS.items()
 }
