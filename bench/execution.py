@@ -1,10 +1,11 @@
 """What a 50-record page costs the gateway itself, with the page cache warm.
 
 One CarrierX account's first page of 50 records, seven record fields and every edge's
-cursor: executed in-process through the schema as served (`fast`) and through the same
-schema with ordinary Strawberry/graphql-core execution (`ordinary`), on the same accounts
-and context; then over HTTP in a closed loop at concurrency 8. Prints ms per page of both
-paths, their ratio, rps over HTTP and HTTP ÷ in-process.
+cursor: the service's page alone (`RecordService.page`, what any path pays), then the query
+executed in-process through the schema as served (the compiled plan) and through the same
+schema with ordinary Strawberry/graphql-core execution, on the same accounts and context;
+then over HTTP in a closed loop at concurrency 8. Prints ms per page of each, the ratio of
+both paths, rps over HTTP and HTTP ÷ in-process.
 
     .venv/bin/python bench/execution.py [--records 4000] [--seconds 5]
 """
@@ -17,9 +18,11 @@ import time
 
 from stack import deploy
 
+from gateway import records
 from gateway.auth import Caller
 from gateway.schema import GatewaySchema, build_schema
 from gateway.server.graphql_view import GatewayGraphQLView
+from gateway.service import PageRequest
 
 QUERY = """{
   smsRecords(first: 50, filter: {providers: ["cx"]}) {
@@ -27,6 +30,10 @@ QUERY = """{
     pageInfo { hasNextPage endCursor }
   }
 }"""
+READ = frozenset(
+    {"provider", "node_key", "created_at", "from_number", "to_number", "status", "price", "body"}
+)
+"""The record attributes the query's fields read."""
 CONCURRENCY = 8
 
 
@@ -36,6 +43,20 @@ async def in_process_ms(view: GatewayGraphQLView, schema: GatewaySchema, seconds
     while time.perf_counter() - started < seconds:
         result = await schema.execute(QUERY, context_value=view.context_for(Caller.open()))
         assert not result.errors, result.errors
+        pages += 1
+    return (time.perf_counter() - started) * 1000 / pages
+
+
+async def service_ms(view: GatewayGraphQLView, seconds: float) -> float:
+    """Mean ms per page of the service alone, the same page the query asks for."""
+    request = PageRequest(
+        first=50,
+        filter=records.RecordFilter(providers=frozenset({"cx"})),
+        fields=READ,
+    )
+    pages, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        await view.context_for(Caller.open()).service.page(request)
         pages += 1
     return (time.perf_counter() - started) * 1000 / pages
 
@@ -74,6 +95,7 @@ async def main() -> None:
         assert isinstance(served, GatewaySchema)
         ordinary = build_schema(fast_path=False)
         await in_process_ms(view, served, 1.0)
+        page_ms = await service_ms(view, args.seconds)
         fast_ms = await in_process_ms(view, served, args.seconds)
         ordinary_ms = await in_process_ms(view, ordinary, args.seconds)
         url = stack.gateway_url + "/graphql"
@@ -82,6 +104,7 @@ async def main() -> None:
     finally:
         await stack.close()
     print(f"50-record page, cache warm, {args.records} records (half on `cx`)")
+    print(f"service page alone:  {page_ms:6.2f} ms/page")
     print(f"in-process ordinary: {ordinary_ms:6.2f} ms/page")
     print(f"in-process served:   {fast_ms:6.2f} ms/page  ({ordinary_ms / fast_ms:.2f}x faster)")
     print(f"HTTP, concurrency {CONCURRENCY}: {rps:7.1f} rps  ({1000 / rps:.2f} ms/request)")

@@ -70,6 +70,8 @@ class Pair:
         limits = DocumentLimits(max_aliases=200, max_depth=20, max_cost=100_000)
         self.fast = build_schema(limits)
         self.ordinary = build_schema(limits, fast_path=False)
+        self.cursor = ""
+        """A real cursor of the first page newest first, unfiltered; `$cursor` in a query."""
 
     async def run(self, schema: GatewaySchema, query: str, variables: dict[str, Any]) -> Any:
         context = make_context(
@@ -100,7 +102,10 @@ async def pair():
     )
     served = deployed.apps[0][SERVICE]
     fixed = RecordService(served.adapters, CursorCodec(SECRET), served.rules, clock=lambda: NOW)
-    yield Pair(fixed)
+    made = Pair(fixed)
+    first = await made.run(made.ordinary, "{ smsRecords(first: 3) { pageInfo { endCursor } } }", {})
+    made.cursor = json.loads(first[0])["smsRecords"]["pageInfo"]["endCursor"]
+    yield made
     await deployed.close()
 
 
@@ -165,28 +170,38 @@ def connection(draw: st.DrawFn, fragments: list[str]) -> str:
     return draw(selection("SmsRecordConnection", fields, fragments))
 
 
-arguments = st.fixed_dictionaries(
-    {},
-    optional={
-        "first": st.sampled_from([-1, 0, 1, 3, 7, 101]),
-        "last": st.sampled_from([-2, 0, 2, 5]),
-        "after": st.sampled_from(['"not-a-cursor"', '""']),
-        "before": st.just('"bad"'),
-        "orderBy": st.sampled_from(["CREATED_AT_ASC", "CREATED_AT_DESC"]),
-        "filter": st.fixed_dictionaries(
-            {},
-            optional={
-                "providers": st.sampled_from(
-                    ['["dfs"]', '["cx-a"]', f'["{DOWN}"]', f'["cx-a", "{DOWN}"]', '["nope"]']
-                ),
-                "direction": st.sampled_from(["INBOUND", "OUTBOUND"]),
-                "type": st.sampled_from(["SMS", "MMS"]),
-                "statuses": st.sampled_from(["[DELIVERED]", "[FAILED, RECEIVED]"]),
-                "number": st.sampled_from(['"+15550100"', '"555"']),
-            },
-        ).map(lambda f: "{" + ", ".join(f"{k}: {v}" for k, v in f.items()) + "}"),
-    },
-).map(lambda a: ", ".join(f"{k}: {v}" for k, v in a.items()))
+def mostly(valid: list[Any], invalid: list[Any]) -> st.SearchStrategy[Any]:
+    """Valid values four times as often as invalid ones."""
+    return st.sampled_from(valid * 4 + invalid)
+
+
+page_size = st.one_of(
+    st.fixed_dictionaries({}, optional={"first": mostly([0, 1, 3, 7], [-1, 101])}),
+    st.fixed_dictionaries({"last": mostly([0, 2, 5], [-2])}),
+    st.just({"first": 2, "last": 2}),
+)
+arguments = st.tuples(
+    page_size,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "after": mostly(["$cursor"], ['"not-a-cursor"', '""']),
+            "orderBy": st.sampled_from(["CREATED_AT_ASC", "CREATED_AT_DESC"]),
+            "filter": st.fixed_dictionaries(
+                {},
+                optional={
+                    "providers": mostly(
+                        ['["dfs"]', '["cx-a"]', f'["{DOWN}"]', f'["cx-a", "{DOWN}"]'], ['["nope"]']
+                    ),
+                    "direction": st.sampled_from(["INBOUND", "OUTBOUND"]),
+                    "type": st.sampled_from(["SMS", "MMS"]),
+                    "statuses": st.sampled_from(["[DELIVERED]", "[FAILED, RECEIVED]"]),
+                    "number": mostly(['"+15550100"'], ['"555"']),
+                },
+            ).map(lambda f: "{" + ", ".join(f"{k}: {v}" for k, v in f.items()) + "}"),
+        },
+    ),
+).map(lambda both: ", ".join(f"{k}: {v}" for k, v in {**both[0], **both[1]}.items()))
 
 
 @st.composite
@@ -199,7 +214,8 @@ def documents(draw: st.DrawFn) -> str:
         roots.append(f"r{index}: smsRecords{f'({args})' if args else ''} {{ {body} }}")
     if draw(st.booleans()):
         roots.append("__typename")
-    operation = "query Q($yes: Boolean!, $no: Boolean!)"
+    cursor = ", $cursor: String" if "$cursor" in " ".join(roots) else ""
+    operation = f"query Q($yes: Boolean!, $no: Boolean!{cursor})"
     return f"{operation} {{ {' '.join(roots)} }} " + " ".join(fragments)
 
 
@@ -210,7 +226,7 @@ def documents(draw: st.DrawFn) -> str:
 )
 @given(document=documents())
 async def test_compiled_pages_equal_ordinary_execution(pair: Pair, document: str):
-    variables = {"yes": True, "no": False}
+    variables = {"yes": True, "no": False, "cursor": pair.cursor}
     assert await pair.run(pair.fast, document, variables) == await pair.run(
         pair.ordinary, document, variables
     )

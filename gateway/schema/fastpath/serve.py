@@ -53,7 +53,7 @@ class Plans:
         self._documents: LRUCache[
             int, tuple[DocumentNode, frozenset[str], dict[tuple[Any, ...], OperationPlan]]
         ] = LRUCache(PLAN_CACHE_SIZE)
-        self._compilers: dict[int, Compiler] = {}
+        self._compiler: Compiler | None = None
 
     def plan(
         self,
@@ -72,9 +72,10 @@ class Plans:
         key = (id(operation), *((name, variables.coerced.get(name)) for name in sorted(switches)))
         found = plans.get(key)
         if found is None:
-            compiler = self._compilers.setdefault(id(schema), Compiler(schema))
+            if self._compiler is None:
+                self._compiler = Compiler(schema)
             try:
-                found = compiler.compile(document, operation, variables)
+                found = self._compiler.compile(document, operation, variables)
             except Unplannable:
                 found = _UNPLANNABLE
             DOCUMENTS_PREPARED.labels(stage="plan").inc()
