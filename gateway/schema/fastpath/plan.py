@@ -17,12 +17,15 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
+    GraphQLEnumType,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
 )
@@ -229,13 +232,28 @@ def _global_id(record: records.SmsRecord, env: Env) -> str:
 
 
 def _attribute_reader(parent: GraphQLObjectType, name: str, attribute: str) -> Reader:
-    """Reads `attribute` and writes it as the field's GraphQL type does."""
-    write = _writer(parent.fields[name].type)
+    """Reads `attribute` and writes it as the field's GraphQL type does; a leaf in one call,
+    since a page reads hundreds of them."""
+    graphql_type = parent.fields[name].type
+    required = isinstance(graphql_type, GraphQLNonNull)
+    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    if not isinstance(inner, GraphQLLeafType):
+        write = _writer(graphql_type)
+        return lambda source, env: write(getattr(source, attribute))
+    serialize = _serializer(inner)
 
-    def read(source: Any, env: Env) -> Any:
-        return write(getattr(source, attribute))
+    def read_leaf(source: Any, env: Env) -> Any:
+        value = getattr(source, attribute)
+        if value is None:
+            if required:
+                raise Unservable
+            return None
+        written = serialize(value)
+        if written is None:
+            raise Unservable
+        return written
 
-    return read
+    return read_leaf
 
 
 def _writer(graphql_type: GraphQLOutputType) -> Callable[[Any], Any]:
@@ -255,7 +273,7 @@ def _writer(graphql_type: GraphQLOutputType) -> Callable[[Any], Any]:
         return lambda value: None if value is None else [item(v) for v in value]
     if not isinstance(graphql_type, GraphQLLeafType):
         raise Unplannable
-    serialize = graphql_type.serialize
+    serialize = _serializer(graphql_type)
 
     def leaf(value: Any) -> Any:
         if value is None:
@@ -266,3 +284,23 @@ def _writer(graphql_type: GraphQLOutputType) -> Callable[[Any], Any]:
         return written
 
     return leaf
+
+
+def _serializer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """The type's own `serialize`, with two shortcuts that give its very results: a `str`
+    is its own `String` or `ID` (graphql-core returns it as is), and an enum member's name
+    is worked out once per member."""
+    serialize = leaf.serialize
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return lambda value: value if type(value) is str else serialize(value)
+    if isinstance(leaf, GraphQLEnumType):
+        names: dict[Any, Any] = {}
+
+        def enum_name(value: Any) -> Any:
+            name = names.get(value)
+            if name is None:
+                name = names[value] = serialize(value)
+            return name
+
+        return enum_name
+    return serialize

@@ -5,9 +5,9 @@ Strawberry and graphql-core, which costs more than everything else the gateway d
 the page. Here the arguments are coerced by graphql-core and converted by Strawberry, the
 page is read by the resolver's own function, and the plan writes the response in one pass.
 Whenever ordinary execution would report an error (an argument, a cursor, a value that
-cannot be written), nothing is served here and ordinary execution runs the document, so
-every error is its own. Only failures before any provider is asked raise, so a document
-run again asks nothing twice.
+cannot be written, anything unforeseen), nothing is served here and ordinary execution runs
+the document, so every error is its own. The service refuses arguments and cursors before
+it asks any provider, so a document run again after such an error asks nothing twice.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 from cachetools import LRUCache
 from graphql import (
     DocumentNode,
-    GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     get_operation_ast,
@@ -28,12 +27,11 @@ from strawberry import Schema
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import get_object_definition
 
-from gateway.errors import GatewayError
 from gateway.metrics import DOCUMENTS_PREPARED
 
 from ..context import GatewayContext
 from ..query import PageArguments, Query, read_page
-from .plan import Compiler, ConnectionPlan, Env, OperationPlan, Unplannable, Unservable
+from .plan import Compiler, ConnectionPlan, Env, OperationPlan, Unplannable
 from .variables import directive_variables
 
 PLAN_CACHE_SIZE = 512
@@ -119,7 +117,9 @@ class Plans:
                 [conn.page.write(page, env) for conn, page in zip(connections, pages, strict=True)]
             )
             return {key: "Query" if conn is None else next(written) for key, conn in plan.roots}
-        except (GraphQLError, GatewayError, Unservable):
+        except Exception:
+            # An argument, a cursor, a value a serializer refuses, anything unforeseen:
+            # ordinary execution reports it, as it would have.
             del context.partial_errors[reported:]
             return None
 
