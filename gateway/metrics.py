@@ -39,8 +39,8 @@ BREAKER_OPEN = Gauge(
 )
 DOCUMENTS_PREPARED = Counter(
     "gateway_documents_prepared_total",
-    "GraphQL documents parsed or validated anew, by stage; documents seen before are served "
-    "from bounded caches and not counted.",
+    "GraphQL documents parsed, validated or compiled into a plan anew, by stage (`parse`, "
+    "`validate`, `plan`); documents seen before are served from bounded caches and not counted.",
     ["stage"],
     registry=REGISTRY,
 )
