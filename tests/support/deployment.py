@@ -52,6 +52,8 @@ class Deployment(Generic[Accounts]):
     bases: dict[str, str]
     """Each upstream's provider base URL, by account."""
     exits: AsyncExitStack
+    apps: list[web.Application]
+    """The gateway replicas' applications, for in-process execution on the same accounts."""
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -98,13 +100,11 @@ async def deploy(
             },
             environ={},
         )
-        gateway_urls = [
-            await exits.enter_async_context(serving(await create_app(parsed)))
-            for _ in range(replicas)
-        ]
+        apps = [await create_app(parsed) for _ in range(replicas)]
+        gateway_urls = [await exits.enter_async_context(serving(app)) for app in apps]
         http = await exits.enter_async_context(aiohttp.ClientSession())
     except BaseException:
         await exits.aclose()
         raise
     client = GraphQL(http, [url + "/graphql" for url in gateway_urls])
-    return Deployment(accounts, client, gateway_urls, roots, bases, exits)
+    return Deployment(accounts, client, gateway_urls, roots, bases, exits, apps)
