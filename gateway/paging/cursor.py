@@ -3,14 +3,23 @@
 A cursor names the place of one edge in the total order, plus the place of every account
 whose position differs from it (an account that failed keeps the position it had, so a walk
 that continues after it recovers still yields its records). It is bound to the order, a hash
-of the filter and the time window fixed by the walk's first page; it holds no secret and no
-state on the server, so any replica sharing the key can continue the walk. Each account may
-also leave a hint of where its provider's own paging stood (a DIDforSale page token and
-offset or time window, a CarrierX record id), which saves it a search on the next page. Hints
-hold only in the direction of travel that made them (`travel`): the other direction moves
-positions away from them.
+of the filter (and of the caller) and the time window fixed by the walk's first page; it holds
+no secret and no state on the server, so any replica sharing the key can continue the walk.
+Each account may also leave a hint of where its provider's own paging stood (a DIDforSale
+page token and offset or time window, a CarrierX record id), which saves it a search on the
+next page. Hints hold only in the direction of travel that made them (`travel`): the other
+direction moves positions away from them.
 
-Wire form: base64url(`v1` | JSON payload) + "." + base64url(HMAC-SHA256 tag, 16 bytes).
+Wire form (version 2): base64url(version byte | CBOR payload | tag), at most
+`MAX_CURSOR_CHARS` characters for a walk over three accounts. The payload is kept small
+generically: instants as integer microseconds since the epoch (exact: a `datetime` holds
+nothing finer), the filter hash as raw bytes, each account as its index among the sorted
+names of the accounts the codec serves, and opaque strings in their shortest exact form
+(`packing`). The tag is HMAC-SHA256 over the account names and the version and payload,
+truncated to 12 bytes: a forger must guess 96 bits, one online try per request, far beyond
+reach (NIST SP 800-107 asks for at least 64), and a cursor guards no secret, only the
+integrity of a walk. Binding the account names means a cursor never resolves its indexes
+against another set of accounts: once the accounts a walk covers change, it starts again.
 """
 
 from __future__ import annotations
@@ -20,15 +29,31 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gateway.paging import packing
 from gateway.paging.position import Boundary
 from gateway.records import Order, RecordFilter, TimeWindow
 
-VERSION = "v1"
-_TAG_BYTES = 16
+VERSION = 2
+MAX_CURSOR_CHARS = 256
+"""A cursor's length budget; hints are dropped, largest first, from a cursor over it."""
+
+_TAG_BYTES = 12
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_ORDERS = (Order.ASC, Order.DESC)
+
+MALFORMED = "The cursor is malformed."
+FORGED = (
+    "The cursor's signature does not match; it was altered or forged, "
+    "or the accounts it walks have changed."
+)
+EARLIER_VERSION = "The cursor was made by an earlier version of the gateway; start the walk again."
+OTHER_VERSION = "The cursor was made by another version of the gateway; start the walk again."
 
 
 class CursorError(Exception):
@@ -58,86 +83,136 @@ class Cursor:
 
 def filter_hash(record_filter: RecordFilter, caller: str | None = None) -> str:
     """Binds a cursor to the filter it was made for and, on a gateway that knows its
-    callers, to the caller it was made for."""
+    callers, to the caller it was made for (16 hex digits)."""
     bound = record_filter.canonical() if caller is None else [record_filter.canonical(), caller]
     text = json.dumps(bound, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _boundary_out(boundary: Boundary | None) -> list[str] | None:
-    if boundary is None:
-        return None
-    return [boundary.created_at.isoformat(), boundary.provider, boundary.record_id]
-
-
-def _boundary_in(value: Any) -> Boundary | None:
-    if value is None:
-        return None
-    created_at, provider, record_id = value
-    return Boundary(_utc(created_at), str(provider), str(record_id))
-
-
-def _utc(text: Any) -> datetime:
-    moment = datetime.fromisoformat(str(text))
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment
-
-
 class CursorCodec:
-    """Encodes and verifies cursors with one HMAC key."""
+    """Encodes and verifies the cursors of walks over `accounts`, with one HMAC key."""
 
-    def __init__(self, secret: str) -> None:
-        self._key = secret.encode()
+    def __init__(self, secret: str, accounts: Iterable[str] = ()) -> None:
+        self._secret = secret
+        self._accounts = tuple(sorted(set(accounts)))
+        self._refs = {name: ref for ref, name in enumerate(self._accounts)}
+        binding = json.dumps(self._accounts, separators=(",", ":")).encode()
+        self._keyed = hmac.new(secret.encode(), binding, hashlib.sha256)
 
-    def _tag(self, body: bytes) -> bytes:
-        return hmac.new(self._key, body, hashlib.sha256).digest()[:_TAG_BYTES]
+    def over(self, accounts: Iterable[str]) -> CursorCodec:
+        """The codec, with the same key, for walks over `accounts`."""
+        return CursorCodec(self._secret, accounts)
 
     def encode(self, cursor: Cursor) -> str:
-        payload = {
-            "o": cursor.order.value,
-            "f": cursor.filter_hash,
-            "w": [cursor.window.start.isoformat(), cursor.window.end.isoformat()],
-            "k": _boundary_out(cursor.position),
-            "l": {name: _boundary_out(b) for name, b in sorted(cursor.lagging.items())},
-            "h": dict(sorted(cursor.hints.items())),
-            "t": cursor.travel.value if cursor.travel else None,
-        }
-        body = VERSION.encode() + json.dumps(payload, separators=(",", ":")).encode()
-        return f"{_b64encode(body)}.{_b64encode(self._tag(body))}"
+        """The cursor's text; over `MAX_CURSOR_CHARS`, hints are dropped one at a time,
+        largest first (an account resumes from its position alone, as with no hint)."""
+        head = [
+            _ORDERS.index(cursor.order),
+            None if cursor.travel is None else _ORDERS.index(cursor.travel),
+            bytes.fromhex(cursor.filter_hash),
+            _micros(cursor.window.start),
+            _micros(cursor.window.end),
+            self._boundary_out(cursor.position),
+            {self._refs[name]: self._boundary_out(b) for name, b in cursor.lagging.items()},
+        ]
+        hints = {self._refs[name]: packing.pack(hint) for name, hint in cursor.hints.items()}
+        text = self._seal([*head, hints])
+        while len(text) > MAX_CURSOR_CHARS and hints:
+            del hints[max(hints, key=lambda ref: len(packing.dumps(hints[ref])))]
+            text = self._seal([*head, hints])
+        return text
 
     def decode(self, text: str) -> Cursor:
         """Raises `CursorError` for anything this codec did not sign."""
-        try:
-            body_text, tag_text = text.split(".")
-            body, tag = _b64decode(body_text), _b64decode(tag_text)
-        except (ValueError, binascii.Error):
-            raise CursorError("The cursor is malformed.") from None
+        data = _unarmor(text)
+        if len(data) <= _TAG_BYTES:
+            raise CursorError(MALFORMED)
+        if data[0] != VERSION:
+            raise CursorError(OTHER_VERSION)
+        body, tag = data[:-_TAG_BYTES], data[-_TAG_BYTES:]
         if not hmac.compare_digest(tag, self._tag(body)):
-            raise CursorError("The cursor's signature does not match; it was altered or forged.")
-        if not body.startswith(VERSION.encode()):
-            raise CursorError("The cursor comes from an unsupported version of the gateway.")
+            raise CursorError(FORGED)
         try:
-            payload = json.loads(body[len(VERSION) :])
-            position = _boundary_in(payload["k"])
-            if position is None:
-                raise ValueError("cursor without position")
-            return Cursor(
-                order=Order(payload["o"]),
-                filter_hash=str(payload["f"]),
-                window=TimeWindow(_utc(payload["w"][0]), _utc(payload["w"][1])),
-                position=position,
-                lagging={str(k): _boundary_in(v) for k, v in payload["l"].items()},
-                hints={str(k): v for k, v in payload["h"].items()},
-                travel=Order(payload["t"]) if payload.get("t") is not None else None,
-            )
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            raise CursorError("The cursor is malformed.") from None
+            return self._cursor(packing.loads(body[1:]))
+        except (ValueError, KeyError, TypeError, IndexError, OverflowError):
+            raise CursorError(MALFORMED) from None
+
+    def _seal(self, payload: list[Any]) -> str:
+        body = bytes([VERSION]) + packing.dumps(payload)
+        return base64.urlsafe_b64encode(body + self._tag(body)).rstrip(b"=").decode("ascii")
+
+    def _tag(self, body: bytes) -> bytes:
+        mac = self._keyed.copy()
+        mac.update(body)
+        return mac.digest()[:_TAG_BYTES]
+
+    def _cursor(self, payload: Any) -> Cursor:
+        order, travel, fhash, start, end, position, lagging, hints = payload
+        if not isinstance(fhash, bytes) or not isinstance(lagging, dict):
+            raise ValueError("bad payload")
+        if not isinstance(hints, dict):
+            raise ValueError("bad hints")
+        return Cursor(
+            order=_ORDERS[_index(order)],
+            filter_hash=fhash.hex(),
+            window=TimeWindow(_instant(start), _instant(end)),
+            position=self._boundary_in(position),
+            lagging={
+                self._name(ref): None if b is None else self._boundary_in(b)
+                for ref, b in lagging.items()
+            },
+            hints={self._name(ref): hint for ref, hint in hints.items()},
+            travel=None if travel is None else _ORDERS[_index(travel)],
+        )
+
+    def _boundary_out(self, boundary: Boundary | None) -> list[Any] | None:
+        if boundary is None:
+            return None
+        ref = self._refs[boundary.provider]
+        return [_micros(boundary.created_at), ref, packing.pack_text(boundary.record_id)]
+
+    def _boundary_in(self, value: Any) -> Boundary:
+        created_at, ref, record_id = value
+        return Boundary(_instant(created_at), self._name(ref), packing.unpacked_text(record_id))
+
+    def _name(self, ref: Any) -> str:
+        """The account an index names; an index beyond the accounts is malformed."""
+        return self._accounts[_index(ref, len(self._accounts))]
+
+
+def _unarmor(text: str) -> bytes:
+    """The bytes of a cursor's text, which must be their one base64url form."""
+    if "." in text:
+        raise CursorError(EARLIER_VERSION if _is_first_version(text) else MALFORMED)
+    try:
+        data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (ValueError, binascii.Error):
+        raise CursorError(MALFORMED) from None
+    if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") != text:
+        raise CursorError(MALFORMED)
+    return data
+
+
+def _is_first_version(text: str) -> bool:
+    """Version 1 cursors were base64url(`v1` | JSON) + "." + base64url(tag)."""
+    head = text.split(".", 1)[0]
+    try:
+        return base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).startswith(b"v1{")
+    except (ValueError, binascii.Error):
+        return False
+
+
+def _index(value: Any, size: int = len(_ORDERS)) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < size:
+        raise ValueError("bad index")
+    return value
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("bad instant")
+    return _EPOCH + value * _MICROSECOND
