@@ -10,7 +10,7 @@ page token and offset or time window, a CarrierX record id), which saves it a se
 next page. Hints hold only in the direction of travel that made them (`travel`): the other
 direction moves positions away from them.
 
-Wire form (version 2): base64url(version byte | CBOR payload | tag), at most
+Wire form (version 2): base64url(version byte | MessagePack payload | tag), at most
 `MAX_CURSOR_CHARS` characters for a walk over three accounts. The payload is kept small
 generically: instants as integer microseconds since the epoch (exact: a `datetime` holds
 nothing finer), the filter hash as raw bytes, each account as its index among the sorted
@@ -96,6 +96,7 @@ class CursorCodec:
         self._secret = secret
         self._accounts = tuple(sorted(set(accounts)))
         self._refs = {name: ref for ref, name in enumerate(self._accounts)}
+        self._names = dict(enumerate(self._accounts))
         binding = json.dumps(self._accounts, separators=(",", ":")).encode()
         self._keyed = hmac.new(secret.encode(), binding, hashlib.sha256)
 
@@ -153,7 +154,7 @@ class CursorCodec:
         if not isinstance(hints, dict):
             raise ValueError("bad hints")
         return Cursor(
-            order=_ORDERS[_index(order)],
+            order=_order(order),
             filter_hash=fhash.hex(),
             window=TimeWindow(_instant(start), _instant(end)),
             position=self._boundary_in(position),
@@ -162,7 +163,7 @@ class CursorCodec:
                 for ref, b in lagging.items()
             },
             hints={self._name(ref): hint for ref, hint in hints.items()},
-            travel=None if travel is None else _ORDERS[_index(travel)],
+            travel=None if travel is None else _order(travel),
         )
 
     def _boundary_out(self, boundary: Boundary | None) -> list[Any] | None:
@@ -177,7 +178,10 @@ class CursorCodec:
 
     def _name(self, ref: Any) -> str:
         """The account an index names; an index beyond the accounts is malformed."""
-        return self._accounts[_index(ref, len(self._accounts))]
+        name = self._names.get(ref)
+        if name is None:
+            raise ValueError("unknown account")
+        return name
 
 
 def _unarmor(text: str) -> bytes:
@@ -202,10 +206,10 @@ def _is_first_version(text: str) -> bool:
         return False
 
 
-def _index(value: Any, size: int = len(_ORDERS)) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < size:
-        raise ValueError("bad index")
-    return value
+def _order(value: Any) -> Order:
+    if value not in (0, 1):
+        raise ValueError("bad order")
+    return _ORDERS[value]
 
 
 def _micros(moment: datetime) -> int:

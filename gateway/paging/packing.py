@@ -1,43 +1,43 @@
-"""JSON-ready values in compact CBOR, for cursors.
+"""JSON-ready values in compact MessagePack, for cursors.
 
 Providers' hints and record ids are opaque to the gateway, but much of their text is one of
-a few shapes that have a shorter binary form: a canonical UUID (16 bytes, CBOR's own tag 37),
-a long digit string (an integer under a private tag) and a `YYYY-MM-DD HH:MM:SS` date-time
-(seconds since the epoch under a private tag). `pack` rewrites such strings, and only when
-`unpack` gives the very same text back; anything else passes as it is, so every JSON-ready
-value round-trips exactly. Repeated strings and byte strings are written once (CBOR string
-references), since a hint often names the record its cursor's position names too.
+a few shapes that have a shorter binary form: a canonical UUID (its 16 bytes), a long digit
+string (its integer) and a `YYYY-MM-DD HH:MM:SS` date-time (seconds since the epoch), each
+written as a MessagePack extension of this codec's own. `pack` rewrites such strings, and only
+when `loads` gives the very same text back; anything else passes as it is, so every
+JSON-ready value round-trips exactly (integers beyond 64 bits included).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-import cbor2
+import msgpack
 
-_DIGITS_TAG = 6  # a digit string, as its integer (a tag this codec alone reads)
-_DATE_TIME_TAG = 7  # a `YYYY-MM-DD HH:MM:SS` text, as seconds since the epoch
-_UUID_TAG = 37  # CBOR's registered tag for a binary UUID
+_UUID_CODE, _DIGITS_CODE, _DATE_TIME_CODE, _BIG_INT_CODE = 1, 2, 3, 4
+
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _LONG_NUMBER = re.compile(r"[1-9][0-9]{3,63}")  # no leading zero: the integer reads back the same
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _SECOND = timedelta(seconds=1)
+_INT_RANGE = range(-(2**63), 2**64)  # what MessagePack holds as an integer
 
 
 def dumps(value: Any) -> bytes:
-    """The CBOR form of a value already `pack`ed."""
-    return cbor2.dumps(value, string_referencing=True)
+    """The MessagePack form of a value already `pack`ed."""
+    return cast(bytes, msgpack.packb(value))
 
 
 def loads(data: bytes) -> Any:
     """The value `dumps` wrote, with every packed string unpacked; raises `ValueError` on
     bytes it did not write."""
     try:
-        return cbor2.loads(data, semantic_decoders=_UNPACKERS)
-    except cbor2.CBORError as error:
+        return msgpack.unpackb(data, ext_hook=_unpack, strict_map_key=False)
+    except (ValueError, TypeError, msgpack.UnpackException) as error:
         raise ValueError(str(error)) from None
 
 
@@ -49,20 +49,29 @@ def pack(value: Any) -> Any:
         return {key: pack(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [pack(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT_RANGE:
+        return msgpack.ExtType(_BIG_INT_CODE, _signed_bytes(value))
     return value
 
 
+@lru_cache(maxsize=4096)
 def pack_text(text: str) -> Any:
-    """One string in its shortest exact form: a UUID, an integer, a date-time or itself."""
+    """One string in its shortest exact form: a UUID, an integer, a date-time or itself.
+    Cached: hints repeat the same few strings page after page."""
     size = len(text)
     if size == 36 and _UUID.fullmatch(text):
-        return cbor2.CBORTag(_UUID_TAG, bytes.fromhex(text.replace("-", "")))
+        return msgpack.ExtType(_UUID_CODE, bytes.fromhex(text.replace("-", "")))
     if size >= 4 and _LONG_NUMBER.fullmatch(text):
-        return cbor2.CBORTag(_DIGITS_TAG, int(text))
+        return msgpack.ExtType(_DIGITS_CODE, _signed_bytes(int(text)))
     if size == 19 and _DATE_TIME.fullmatch(text):
-        seconds = _seconds(text)
-        if seconds is not None:
-            return cbor2.CBORTag(_DATE_TIME_TAG, seconds)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if moment.isoformat(sep=" ") != text:
+            return text
+        seconds = (moment - _NAIVE_EPOCH) // _SECOND
+        return msgpack.ExtType(_DATE_TIME_CODE, _signed_bytes(seconds))
     return text
 
 
@@ -73,36 +82,19 @@ def unpacked_text(value: Any) -> str:
     return value
 
 
-def _seconds(text: str) -> int | None:
-    """Seconds since the epoch of a date-time text that reads back the same, else None."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return (moment - _NAIVE_EPOCH) // _SECOND
+def _signed_bytes(number: int) -> bytes:
+    return number.to_bytes(number.bit_length() // 8 + 1, "big", signed=True)
 
 
-def _unpack_digits(value: Any, immutable: bool) -> str:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError("bad digit string")
-    return str(value)
-
-
-def _unpack_date_time(value: Any, immutable: bool) -> str:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("bad date-time")
-    return (_NAIVE_EPOCH + value * _SECOND).isoformat(sep=" ")
-
-
-def _unpack_uuid(value: Any, immutable: bool) -> str:
-    if not isinstance(value, bytes) or len(value) != 16:
-        raise ValueError("bad UUID")
-    hexed = value.hex()
-    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
-
-
-_UNPACKERS = {
-    _DIGITS_TAG: _unpack_digits,
-    _DATE_TIME_TAG: _unpack_date_time,
-    _UUID_TAG: _unpack_uuid,
-}
+def _unpack(code: int, data: bytes) -> Any:
+    if code == _UUID_CODE and len(data) == 16:
+        hexed = data.hex()
+        return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+    number = int.from_bytes(data, "big", signed=True)
+    if code == _DIGITS_CODE and number > 0:
+        return str(number)
+    if code == _DATE_TIME_CODE:
+        return (_NAIVE_EPOCH + number * _SECOND).isoformat(sep=" ")
+    if code == _BIG_INT_CODE:
+        return number
+    raise ValueError(f"unknown extension {code}")

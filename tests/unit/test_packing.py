@@ -18,8 +18,8 @@ def round_trip(value):
 @pytest.mark.parametrize(
     ("text", "at_most"),
     [
-        (UUID_TEXT, 19),  # 16 bytes under CBOR's UUID tag, not 37 as text
-        ("1234567890123", 10),  # a DIDforSale uuid: an 8-byte integer under a tag
+        (UUID_TEXT, 18),  # its 16 bytes, not 37 as text
+        ("1234567890123", 9),  # a DIDforSale uuid: a 6-byte integer
         ("2026-11-06 12:00:00", 6),  # a DIDforSale wall-clock date: seconds since the epoch
     ],
 )
@@ -45,12 +45,7 @@ def test_strings_a_shorter_form_would_change_stay_text(text):
     assert round_trip(text) == text
 
 
-def test_a_repeated_string_is_written_once():
-    once = size({"s": UUID_TEXT})
-    assert size([{"s": UUID_TEXT}, {"s": UUID_TEXT}]) < 2 * once
-
-
 def test_values_of_every_json_type_keep_their_type():
-    value = {"n": 1, "b": True, "f": 1.5, "z": None, "l": ["1000", 1000], "t": "desc"}
+    value = {"n": 1, "b": True, "f": 1.5, "z": None, "l": ["1000", 1000, 2**70], "t": "desc"}
     assert round_trip(value) == value
-    assert [type(item) for item in round_trip(value)["l"]] == [str, int]
+    assert [type(item) for item in round_trip(value)["l"]] == [str, int, int]
