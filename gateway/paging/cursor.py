@@ -16,10 +16,10 @@ generically: instants as integer microseconds since the epoch (exact: a `datetim
 nothing finer), the filter hash as raw bytes, each account as its index among the sorted
 names of the accounts the codec serves, and opaque strings in their shortest exact form
 (`packing`). The tag is HMAC-SHA256 over the account names and the version and payload,
-truncated to 12 bytes: a forger must guess 96 bits, one online try per request, far beyond
-reach (NIST SP 800-107 asks for at least 64), and a cursor guards no secret, only the
-integrity of a walk. Binding the account names means a cursor never resolves its indexes
-against another set of accounts: once the accounts a walk covers change, it starts again.
+truncated to 12 bytes: a forger must guess 96 bits (RFC 2104 sets 80 as the floor), one
+online try per request, and a cursor guards no secret, only the integrity of a walk. Binding
+the account names means a cursor never resolves its indexes against another set of accounts:
+once the accounts a walk covers change, it starts again.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ _ORDERS = (Order.ASC, Order.DESC)
 
 MALFORMED = "The cursor is malformed."
 FORGED = (
-    "The cursor's signature does not match; it was altered or forged, "
-    "or the accounts it walks have changed."
+    "The cursor's signature does not match: it was altered or forged, "
+    "or the accounts it walks have changed; start the walk again."
 )
 EARLIER_VERSION = "The cursor was made by an earlier version of the gateway; start the walk again."
 OTHER_VERSION = "The cursor was made by another version of the gateway; start the walk again."
