@@ -13,13 +13,30 @@ direction moves positions away from them.
 Wire form (version 2): base64url(version byte | MessagePack payload | tag), at most
 `MAX_CURSOR_CHARS` characters for a walk over three accounts. The payload is kept small
 generically: instants as integer microseconds since the epoch (exact: a `datetime` holds
-nothing finer), the filter hash as raw bytes, each account as its index among the sorted
-names of the accounts the codec serves, and opaque strings in their shortest exact form
-(`packing`). The tag is HMAC-SHA256 over the account names and the version and payload,
-truncated to 12 bytes: a forger must guess 96 bits (RFC 2104 sets 80 as the floor), one
-online try per request, and a cursor guards no secret, only the integrity of a walk. Binding
-the account names means a cursor never resolves its indexes against another set of accounts:
-once the accounts a walk covers change, it starts again.
+nothing finer), the filter hash as raw bytes, opaque strings in their shortest exact form
+(`packing`), and accounts as indexes into a table, in the payload, of the accounts the cursor
+mentions, each written as the first `DIGEST_BYTES` bytes of SHA-256 of its name. Four bytes
+suffice because a digest only has to tell apart the accounts of one gateway, and a clash is
+never accepted silently: the codec refuses two accounts that share a digest, which stops the
+gateway at startup, and a table that holds one digest twice is malformed. What remains is an account
+removed and another added under the same digest while a walk is under way: one chance in
+2**32 per such pair.
+
+The decoder maps each digest to the account of that name it serves. Accounts added since the
+walk began are not in the table: like any account without a lagging place, they resume from
+the edge's position, so from that point on each of their records comes exactly once, and
+those the walk had already passed do not come. An account the cursor mentions and the codec
+no longer serves (removed, or no longer readable by the caller) is dropped when the page does
+not need it: its lagging place and hint are only read for that account, which the page no
+longer reads. A position it set is needed: the edge's position, or the lagging place of
+another account, orders every other account's records at its instant by account name, which
+the digest does not give back; such a cursor is refused (`ACCOUNT_GONE`).
+
+The tag is HMAC-SHA256 over the version and payload, truncated to 12 bytes: a forger must
+guess 96 bits (RFC 2104 sets 80 as the floor), one online try per request, and a cursor
+guards no secret, only the integrity of a walk. The tag does not cover the accounts the
+gateway serves, so a walk survives an account being added or removed elsewhere, replica by
+replica.
 """
 
 from __future__ import annotations
@@ -32,6 +49,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from gateway.paging import packing
@@ -41,6 +59,8 @@ from gateway.records import Order, RecordFilter, TimeWindow
 VERSION = 2
 MAX_CURSOR_CHARS = 256
 """A cursor's length budget; hints are dropped, largest first, from a cursor over it."""
+DIGEST_BYTES = 4
+"""How much of SHA-256 of an account's name stands for the account in a cursor."""
 
 _TAG_BYTES = 12
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -48,9 +68,11 @@ _MICROSECOND = timedelta(microseconds=1)
 _ORDERS = (Order.ASC, Order.DESC)
 
 MALFORMED = "The cursor is malformed."
-FORGED = (
-    "The cursor's signature does not match: it was altered or forged, "
-    "or the accounts it walks have changed; start the walk again."
+FORGED = "The cursor's signature does not match: it was altered or forged; start the walk again."
+ACCOUNT_GONE = (
+    "The cursor stands at a record of an account this gateway no longer serves to this "
+    "client (it was removed from the configuration or may no longer be read); "
+    "start the walk again."
 )
 EARLIER_VERSION = "The cursor was made by an earlier version of the gateway; start the walk again."
 OTHER_VERSION = "The cursor was made by another version of the gateway; start the walk again."
@@ -89,16 +111,28 @@ def filter_hash(record_filter: RecordFilter, caller: str | None = None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1024)
+def account_digest(name: str) -> bytes:
+    """What stands for an account in a cursor's table of accounts."""
+    return hashlib.sha256(name.encode()).digest()[:DIGEST_BYTES]
+
+
 class CursorCodec:
-    """Encodes and verifies the cursors of walks over `accounts`, with one HMAC key."""
+    """Encodes and verifies the cursors of walks over `accounts`, with one HMAC key.
+
+    Raises `ValueError` for two accounts whose digests are the same.
+    """
 
     def __init__(self, secret: str, accounts: Iterable[str] = ()) -> None:
         self._secret = secret
-        self._accounts = tuple(sorted(set(accounts)))
-        self._refs = {name: ref for ref, name in enumerate(self._accounts)}
-        self._names = dict(enumerate(self._accounts))
-        binding = json.dumps(self._accounts, separators=(",", ":")).encode()
-        self._keyed = hmac.new(secret.encode(), binding, hashlib.sha256)
+        self._names: dict[bytes, str] = {}
+        for name in sorted(set(accounts)):
+            clash = self._names.setdefault(account_digest(name), name)
+            if clash != name:
+                raise ValueError(
+                    f"Accounts {clash!r} and {name!r} have the same cursor digest; rename one."
+                )
+        self._keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
     def over(self, accounts: Iterable[str]) -> CursorCodec:
         """The codec, with the same key, for walks over `accounts`."""
@@ -107,24 +141,26 @@ class CursorCodec:
     def encode(self, cursor: Cursor) -> str:
         """The cursor's text; over `MAX_CURSOR_CHARS`, hints are dropped one at a time,
         largest first (an account resumes from its position alone, as with no hint)."""
+        table = _Table()
         head = [
             _ORDERS.index(cursor.order),
             None if cursor.travel is None else _ORDERS.index(cursor.travel),
             bytes.fromhex(cursor.filter_hash),
             _micros(cursor.window.start),
             _micros(cursor.window.end),
-            self._boundary_out(cursor.position),
-            {self._refs[name]: self._boundary_out(b) for name, b in cursor.lagging.items()},
+            table.boundary(cursor.position),
+            {table.ref(name): table.boundary(b) for name, b in cursor.lagging.items()},
         ]
-        hints = {self._refs[name]: packing.pack(hint) for name, hint in cursor.hints.items()}
-        text = self._seal([*head, hints])
+        hints = {table.ref(name): packing.pack(hint) for name, hint in cursor.hints.items()}
+        text = self._seal([*head, hints, table.digests()])
         while len(text) > MAX_CURSOR_CHARS and hints:
             del hints[max(hints, key=lambda ref: len(packing.dumps(hints[ref])))]
-            text = self._seal([*head, hints])
+            text = self._seal([*head, hints, table.digests()])
         return text
 
     def decode(self, text: str) -> Cursor:
-        """Raises `CursorError` for anything this codec did not sign."""
+        """Raises `CursorError` for anything this codec did not sign, and for a cursor that
+        needs an account the codec no longer serves."""
         data = _unarmor(text)
         if len(data) <= _TAG_BYTES:
             raise CursorError(MALFORMED)
@@ -148,40 +184,77 @@ class CursorCodec:
         return mac.digest()[:_TAG_BYTES]
 
     def _cursor(self, payload: Any) -> Cursor:
-        order, travel, fhash, start, end, position, lagging, hints = payload
+        order, travel, fhash, start, end, position, lagging, hints, digests = payload
         if not isinstance(fhash, bytes) or not isinstance(lagging, dict):
             raise ValueError("bad payload")
         if not isinstance(hints, dict):
             raise ValueError("bad hints")
+        names = self._served(digests)
         return Cursor(
             order=_order(order),
             filter_hash=fhash.hex(),
             window=TimeWindow(_instant(start), _instant(end)),
-            position=self._boundary_in(position),
+            position=_boundary_in(position, names),
             lagging={
-                self._name(ref): None if b is None else self._boundary_in(b)
-                for ref, b in lagging.items()
+                name: None if b is None else _boundary_in(b, names)
+                for name, b in _served_entries(lagging, names).items()
             },
-            hints={self._name(ref): hint for ref, hint in hints.items()},
+            hints=_served_entries(hints, names),
             travel=None if travel is None else _order(travel),
         )
 
-    def _boundary_out(self, boundary: Boundary | None) -> list[Any] | None:
+    def _served(self, digests: Any) -> list[str | None]:
+        """The account each entry of a cursor's table stands for; None for one not served."""
+        if not isinstance(digests, bytes) or len(digests) % DIGEST_BYTES:
+            raise ValueError("bad table")
+        table = [digests[at : at + DIGEST_BYTES] for at in range(0, len(digests), DIGEST_BYTES)]
+        if len(set(table)) != len(table):
+            raise ValueError("one account twice")
+        return [self._names.get(digest) for digest in table]
+
+
+class _Table:
+    """The accounts one cursor mentions, indexed in the order it first names them."""
+
+    def __init__(self) -> None:
+        self._refs: dict[str, int] = {}
+
+    def ref(self, name: str) -> int:
+        return self._refs.setdefault(name, len(self._refs))
+
+    def boundary(self, boundary: Boundary | None) -> list[Any] | None:
         if boundary is None:
             return None
-        ref = self._refs[boundary.provider]
+        ref = self.ref(boundary.provider)
         return [_micros(boundary.created_at), ref, packing.pack_text(boundary.record_id)]
 
-    def _boundary_in(self, value: Any) -> Boundary:
-        created_at, ref, record_id = value
-        return Boundary(_instant(created_at), self._name(ref), packing.unpacked_text(record_id))
+    def digests(self) -> bytes:
+        return b"".join(account_digest(name) for name in self._refs)
 
-    def _name(self, ref: Any) -> str:
-        """The account an index names; an index beyond the accounts is malformed."""
-        name = self._names.get(ref)
-        if name is None:
-            raise ValueError("unknown account")
-        return name
+
+def _boundary_in(value: Any, names: list[str | None]) -> Boundary:
+    """A position; one set by an account no longer served cannot be placed among the others'
+    records at its instant."""
+    created_at, ref, record_id = value
+    name = _entry(names, ref)
+    if name is None:
+        raise CursorError(ACCOUNT_GONE)
+    return Boundary(_instant(created_at), name, packing.unpacked_text(record_id))
+
+
+def _served_entries(by_ref: dict[Any, Any], names: list[str | None]) -> dict[str, Any]:
+    """Per-account values by account name, leaving out the accounts no longer served."""
+    return {
+        name: value for ref, value in by_ref.items() if (name := _entry(names, ref)) is not None
+    }
+
+
+def _entry(names: list[str | None], ref: Any) -> str | None:
+    """The account of one index into a cursor's table (None: not served); raises for an
+    index outside it."""
+    if not isinstance(ref, int) or not 0 <= ref < len(names):
+        raise ValueError("bad account index")
+    return names[ref]
 
 
 def _unarmor(text: str) -> bytes:

@@ -184,3 +184,83 @@ async def test_a_cursor_of_the_first_version_is_refused_with_a_way_out(small):
     assert message == (
         "The cursor was made by an earlier version of the gateway; start the walk again."
     )
+
+
+ORIGINAL = ("dfs", "cx-a")
+ADDED = "cx-b"
+
+
+@pytest.fixture(scope="module")
+async def rollout() -> AsyncIterator[Simulated]:
+    """Three simulators; gateway 0 is configured with `dfs` and `cx-a`, gateway 1 with the
+    third account `cx-b` added, as two replicas are while that change is rolled out."""
+    deployed = await deploy(
+        dfs_count=160,
+        cx_counts=(120, 90),
+        replica_accounts=[ORIGINAL, (*ORIGINAL, ADDED)],
+        cache={"ttl_seconds": 0},
+    )
+    yield deployed
+    await deployed.close()
+
+
+@pytest.mark.parametrize("order", ORDERS)
+async def test_a_walk_goes_on_across_an_account_being_added(rollout, order: str):
+    """Three pages on the gateway of two accounts, the rest on the one with a third account:
+    no `BAD_CURSOR`, each record of the first two accounts exactly once, and the added
+    account's records from the place the walk had reached on, each once (those it had passed
+    are not read back)."""
+    pages_before = 3
+    calls = 0
+
+    async def switching(query: str, variables: Mapping[str, Any] | None = None) -> dict:
+        nonlocal calls
+        calls += 1
+        return await rollout.gql(query, variables, replica=int(calls > pages_before))
+
+    done = await walk(switching, FORWARD, 40, order=order)
+    seen = record_keys(done.records)
+    everything = expected_order(rollout, order == ORDERS[1])
+    reached = everything.index(seen[40 * pages_before - 1])
+    passed = [key for key in everything[: reached + 1] if key[0] != ADDED]
+    assert any(key[0] == ADDED for key in everything[:reached])
+    assert seen == passed + everything[reached + 1 :]
+    originals = [key for key in seen if key[0] in ORIGINAL]
+    assert sorted(originals) == sorted(key for key in everything if key[0] in ORIGINAL)
+
+
+async def test_a_walk_goes_on_across_an_account_being_removed_unless_it_stands_on_it(rollout):
+    """Gateway 1 serves `cx-b`, gateway 0 no longer does: a cursor at a record of another
+    account continues without `cx-b`; one at a record of `cx-b` cannot be placed among the
+    others' records and is `BAD_CURSOR`."""
+    first = await rollout.gql(PAGE_WITH_ACCOUNTS, {"first": 60}, replica=1)
+    edges = first["data"]["smsRecords"]["edges"]
+    keys = [(edge["node"]["provider"]["name"], edge["node"]["providerRecordId"]) for edge in edges]
+    kept = max(i for i, key in enumerate(keys) if key[0] != ADDED)
+    gone = max(i for i, key in enumerate(keys) if key[0] == ADDED)
+
+    after_kept = await rollout.gql(
+        PAGE_WITH_ACCOUNTS, {"first": 30, "after": edges[kept]["cursor"]}, replica=0
+    )
+    assert "errors" not in after_kept
+    rest = [key for key in expected_order(rollout, True) if key[0] != ADDED]
+    start = rest.index(keys[kept]) + 1
+    assert [
+        (edge["node"]["provider"]["name"], edge["node"]["providerRecordId"])
+        for edge in after_kept["data"]["smsRecords"]["edges"]
+    ] == rest[start : start + 30]
+
+    refused = await rollout.gql(
+        PAGE_WITH_ACCOUNTS, {"first": 30, "after": edges[gone]["cursor"]}, replica=0
+    )
+    assert codes(refused) == ["BAD_CURSOR"]
+    assert "no longer serves" in refused["errors"][0]["message"]
+
+
+PAGE_WITH_ACCOUNTS = """
+query Page($first: Int, $after: String) {
+  smsRecords(first: $first, after: $after) {
+    edges { cursor node { provider { name } providerRecordId } }
+  }
+}
+"""

@@ -12,11 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.paging import packing
 from gateway.paging.cursor import (
     MAX_CURSOR_CHARS,
     Cursor,
     CursorCodec,
     CursorError,
+    account_digest,
     filter_hash,
 )
 from gateway.paging.position import Boundary
@@ -99,11 +101,50 @@ def test_another_secret_rejects_it():
         codec("other-secret-1234567").decode(text)
 
 
-def test_a_changed_set_of_accounts_rejects_it():
-    """Accounts are written as indexes among the codec's accounts: never read against others."""
+def test_an_account_added_since_leaves_the_cursor_as_it_was():
+    text = codec().encode(make_cursor(lagging={"dfs-main": None}))
+    assert codec(accounts=(*ACCOUNTS, "cx-3")).decode(text) == make_cursor(
+        lagging={"dfs-main": None}
+    )
+
+
+def test_an_account_removed_since_loses_only_its_lagging_place_and_hint():
+    cursor = make_cursor(
+        lagging={"cx-2": Boundary(NOW, "cx-2", "x"), "dfs-main": None},
+        hints={"cx-2": {"s": SID}, "dfs-main": {"t": "77"}},
+        travel=Order.DESC,
+    )
+    decoded = codec(accounts=("cx-main", "dfs-main")).decode(codec().encode(cursor))
+    assert decoded == make_cursor(
+        lagging={"dfs-main": None}, hints={"dfs-main": {"t": "77"}}, travel=Order.DESC
+    )
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        make_cursor(position=Boundary(NOW, "cx-2", "x")),
+        make_cursor(lagging={"cx-main": Boundary(NOW, "cx-2", "x")}),
+    ],
+    ids=["at-its-record", "another-account-lags-at-its-record"],
+)
+def test_a_position_set_by_a_removed_account_is_refused(cursor):
+    with pytest.raises(CursorError, match="no longer serves"):
+        codec(accounts=("cx-main", "dfs-main")).decode(codec().encode(cursor))
+
+
+def test_two_accounts_with_one_digest_stop_the_codec():
+    pair = ("cx-31661", "cx-64665")
+    assert account_digest(pair[0]) == account_digest(pair[1])
+    with pytest.raises(ValueError, match="'cx-31661' and 'cx-64665' have the same cursor digest"):
+        codec(accounts=(*ACCOUNTS, *pair))
+
+
+def test_the_cursor_names_no_account_and_holds_only_those_it_mentions():
     text = codec().encode(make_cursor())
-    with pytest.raises(CursorError, match="accounts it walks have changed"):
-        codec(accounts=(*ACCOUNTS, "cx-3")).decode(text)
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    assert account_digest("cx-main") in data
+    assert account_digest("cx-2") not in data and account_digest("dfs-main") not in data
 
 
 def test_over_keeps_the_key():
@@ -226,3 +267,16 @@ def _fields(cursor: Cursor) -> dict:
 
 def _as_json(value):
     return json.loads(json.dumps(value))
+
+
+def test_a_signed_table_holding_one_digest_twice_is_malformed():
+    """Only this codec signs tables, so this guards the decoder, not the wire."""
+    text = codec().encode(make_cursor())
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    payload = packing.loads(data[1:-12])
+    payload[-1] = payload[-1] * 2
+    body = bytes([data[0]]) + packing.dumps(payload)
+    tag = hmac.new(SECRET.encode(), body, hashlib.sha256).digest()[:12]
+    doubled = base64.urlsafe_b64encode(body + tag).rstrip(b"=").decode()
+    with pytest.raises(CursorError, match="malformed"):
+        codec().decode(doubled)
