@@ -37,11 +37,11 @@ class RecordService:
         caller: Caller | None = None,
     ) -> None:
         self._adapters = {adapter.name: adapter for adapter in adapters}
-        self._codec = codec
+        self._codec = codec.over(self._adapters)
         self._rules = rules
         self._clock = clock
         self._caller = caller
-        self._planner = PagePlanner(codec, rules, clock, caller.name if caller else None)
+        self._planner = PagePlanner(self._codec, rules, clock, caller.name if caller else None)
 
     def scoped(self, caller: Caller) -> RecordService:
         """This service as `caller` sees it: only the accounts it may read; writes only if
