@@ -12,7 +12,7 @@ from gateway.auth import Authenticator
 from gateway.cache import make_cache
 from gateway.config import Settings
 from gateway.paging.cursor import CursorCodec
-from gateway.providers import build_adapters, make_session
+from gateway.providers import build_adapters, close_session, make_session
 from gateway.schema import build_schema
 from gateway.schema.limits import DocumentLimits
 from gateway.server.graphql_view import GatewayGraphQLView
@@ -51,6 +51,7 @@ async def create_app(settings: Settings) -> web.Application:
             max_page_size=settings.server.max_page_size,
             default_window_days=settings.server.default_window_days,
         ),
+        deadline_seconds=settings.server.request_deadline_seconds,
     )
     app[SERVICE] = service
     app[OPEN] = authenticator.is_open
@@ -63,7 +64,7 @@ async def create_app(settings: Settings) -> web.Application:
     async def close_clients(app: web.Application) -> AsyncIterator[None]:
         yield
         try:
-            await session.close()
+            await close_session(session)
         finally:
             await cache.close()
 
