@@ -246,7 +246,11 @@ async def _serve_as_worker(
     try:
         if number == 1:
             announce_access(app)
-        link.send(os.getpid())
+        try:
+            link.send(os.getpid())
+        except BrokenPipeError:
+            log.warning("the master has gone: stopping")
+            return
         await until_stopped([signal.SIGTERM], gone=link)
     finally:
         await runner.cleanup()

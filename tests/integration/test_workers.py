@@ -38,6 +38,9 @@ from tests.support.timing import eventually
 from .accounts import deploy, expected_order
 
 CONFIG = """
+[server]
+request_deadline_seconds = 60  # replies held on purpose must not meet the deadline
+
 [security]
 cursor_secret = "a-secret-every-worker-shares"
 
@@ -184,8 +187,9 @@ async def test_a_walk_across_two_workers_sees_every_record_once_then_sigterm_sto
 
 
 async def test_requests_in_flight_finish_when_the_workers_stop(simulators, config):
-    """Every request is held 2s by the simulator, long enough for the signal to reach the
-    workers while they are all still in flight, whichever worker holds each."""
+    """Every upstream call is held 2s by the simulator (a first page may make two), long
+    enough for the signal to reach the workers while the requests are all still in flight,
+    whichever worker holds each."""
     async with serving_workers(config) as served, fresh_connections() as http:
         await control(simulators, "cx-a", "faults", {"status": None, "delay": 2.0, "times": 100})
         asked = await upstream_requests(simulators, "cx-a")
@@ -233,6 +237,21 @@ async def test_a_worker_that_dies_is_reported_and_replaced(config):
         died = f"worker 2 (pid {workers[2]}) died (killed by SIGKILL); starting another"
         assert any(died in line for line in served.log), served.log
         assert await stop(served) == 0
+
+
+async def test_workers_stop_by_themselves_when_their_master_is_killed(config):
+    async with serving_workers(config) as served, fresh_connections() as http:
+        served.process.kill()
+        await served.process.wait()
+
+        async def refused() -> bool:
+            try:
+                await health(http, served)
+            except aiohttp.ClientConnectionError:
+                return True
+            return False
+
+        await eventually(refused, timeout=STOP_SECONDS)
 
 
 def test_workers_count_zero_means_one_per_core_and_a_negative_count_is_refused(capsys):
