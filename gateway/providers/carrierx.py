@@ -12,7 +12,7 @@ import asyncio
 import re
 from collections.abc import AsyncGenerator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -49,7 +49,8 @@ _SID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 _URL = re.compile(r"\S+://\S+")
 _REASON_MAX = 200
 _CAPABILITIES = frozenset(ProviderCapability)
-_INCLUSIVE = {"gt": "ge", "lt": "le"}
+_MILLISECOND = timedelta(milliseconds=1)
+_EXACT_AFTER_ROUNDING_UP = {"gt": "ge", "ge": "ge", "lt": "lt", "le": "lt"}
 
 
 class CarrierXAdapter:
@@ -481,11 +482,13 @@ def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:
 
 
 def time_clause(op: str, moment: datetime) -> str:
-    """A `date_insert` bound at the API's millisecond precision. A moment between two
-    milliseconds is rounded down and the bound made inclusive: never narrower than asked."""
+    """A `date_insert` bound at the API's millisecond precision (documented), exact for
+    every record: a moment between two milliseconds becomes the next millisecond, which
+    `ge`/`lt` bound exactly the records `gt`/`ge` and `lt`/`le` the moment would."""
     whole = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     if whole != moment:
-        op = _INCLUSIVE.get(op, op)
+        whole += _MILLISECOND
+        op = _EXACT_AFTER_ROUNDING_UP[op]
     return f"date_insert {op} '{iso_millis(whole)}'"
 
 
