@@ -10,7 +10,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.support.relay import BACKWARD, FORWARD, Walk, record_keys, walk
-from tests.support.simulators import Simulated, simulator_stats, upstream_requests
+from tests.support.simulators import (
+    Simulated,
+    requests_served,
+    simulator_stats,
+    upstream_requests,
+)
 
 from .accounts import deploy, expected_order
 
@@ -91,3 +96,28 @@ async def test_an_empty_didforsale_account_costs_no_calls_after_the_first_page(o
         assert await upstream_requests(deployed, "dfs") <= first_page_windows
     finally:
         await deployed.close()
+
+
+FIRST_PAGE = "{ smsRecords(first: 20) { nodes { id createdAt } } }"
+
+
+@pytest.mark.parametrize("cached", [True, False])
+async def test_an_identical_first_page_is_served_from_the_cache_within_its_step(cached):
+    """With no `createdBefore`, the window ends at "now" rounded up to the cache's step (an
+    hour here), so the same first page sends the same requests and finds them cached; with
+    the cache off, each asks again as much as the first."""
+    ttl = 3600 if cached else 0
+    deployed = await deploy(dfs_count=DFS_ROWS, cx_counts=(CX_A, CX_B), cache={"ttl_seconds": ttl})
+    try:
+        first = await deployed.gql(FIRST_PAGE)
+        made_by_first = await requests_served(deployed)
+        assert await deployed.gql(FIRST_PAGE) == first
+        after = await requests_served(deployed)
+    finally:
+        await deployed.close()
+    assert all(made_by_first.values())
+    made_by_second = {name: after[name] - made_by_first[name] for name in after}
+    if cached:
+        assert made_by_second == dict.fromkeys(after, 0)
+    else:
+        assert made_by_second == made_by_first
