@@ -50,6 +50,8 @@ _URL = re.compile(r"\S+://\S+")
 _REASON_MAX = 200
 _CAPABILITIES = frozenset(ProviderCapability)
 _MILLISECOND = timedelta(milliseconds=1)
+_MICROSECOND = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EXACT_AFTER_ROUNDING_UP = {"gt": "ge", "ge": "ge", "lt": "lt", "le": "lt"}
 
 
@@ -96,9 +98,10 @@ class CarrierXAdapter:
         clauses = pushdown(query, span, self.name)
         if query.order is Order.ASC:
             return Stream.of(await self._ascending(query, clauses))
-        found = await self._descending(query, span, clauses)
+        found, lead = await self._descending(query, span, clauses)
         return Stream(
-            [StreamEntry(r, {"o": Order.DESC.value, "s": r.provider_record_id}) for r in found]
+            [StreamEntry(r, {"o": Order.DESC.value, "s": r.provider_record_id}) for r in found],
+            lead=lead,
         )
 
     async def _ascending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
@@ -115,30 +118,38 @@ class CarrierXAdapter:
 
     async def _descending(
         self, query: StreamQuery, span: TimeWindow, clauses: list[str]
-    ) -> list[SmsRecord]:
-        """Newest first, as the exact reverse of the ascending order, ties included.
+    ) -> tuple[list[SmsRecord], dict[str, Any] | None]:
+        """Newest first, as the exact reverse of the ascending order, ties included, and
+        the lead hint: where the newest-first listing started.
 
         The contract leaves open how `order=date_insert desc` lists records of the same
         millisecond, so descending pages are read ascending with `before=<dr_sid>` (the
         records nearest before it) and reversed. The sid is this account's record at the
-        boundary, or the hint of its last record; without either (a walk's first page), one
-        descending listing finds the newest records and same-millisecond runs in it are read
-        again ascending. A hinted sid bounds the listing by itself, so the time bound of
-        another account's boundary, which would leave out the sid's own record, is not sent
-        with it.
+        boundary, or the hint of its last record; without either (a walk's first page, or
+        none of the account's records has made a page yet), one descending listing finds the
+        newest records and same-millisecond runs in it are read again ascending. A hinted
+        sid bounds the listing by itself, so the time bound of another account's boundary,
+        which would leave out the sid's own record, is not sent with it. While none of its
+        records makes a page, the account has none between the listing's start and the
+        boundary, so the next page repeats the very same requests (from the page cache)
+        rather than new ones bounded by the new boundary.
         """
         boundary = query.after
         anchor = _anchor(query, self.name)
-        anchored = clauses
-        if anchor is not None and boundary is not None and boundary.provider != self.name:
-            anchored = pushdown(replace(query, after=None), span, self.name)
+        foreign = boundary is not None and boundary.provider != self.name
+        unbounded = pushdown(replace(query, after=None), span, self.name) if foreign else clauses
+        anchored = unbounded if anchor is not None else clauses
+        lead: dict[str, Any] | None = None
+        if anchor is None:
+            lead = _listing_lead(query, self.name)
+            anchored = [*unbounded, *_until_clauses(lead)] if foreign else clauses
         fields = included_fields(query)
         found: list[SmsRecord] = []
         ask = min(MAX_PAGE, query.limit)
         while len(found) < query.limit:
             if anchor is None:
                 ask = min(MAX_PAGE, query.limit + 1)
-                newest, anchor, more = await self._newest(query, clauses, fields, ask)
+                newest, anchor, more = await self._newest(query, anchored, fields, ask)
                 found.extend(newest)
                 if not more:
                     break
@@ -153,34 +164,41 @@ class CarrierXAdapter:
                 anchored = clauses
                 continue
             items, more = self._read_list(reply)
-            kept = [record for record in reversed(items) if wanted(query, record)]
+            kept = [record for record in reversed(items) if _beyond(query, record)]
             found.extend(kept)
             if not more or len(items) < ask:
                 break
             anchor = items[0].provider_record_id
             need = query.limit - len(found)
             ask = min(MAX_PAGE, max(need, 2 * ask) if len(kept) < len(items) else need)
-        return found[: query.limit]
+        return found[: query.limit], lead
 
     async def _newest(
         self, query: StreamQuery, clauses: list[str], fields: tuple[str, ...] | None, ask: int
     ) -> tuple[list[SmsRecord], str | None, bool]:
-        """The newest matching records by one descending listing, asking one more than
-        needed to see whether the run of the oldest millisecond is cut. When the listing
-        holds two records of one millisecond, whose relative order `desc` leaves open, one
-        ascending re-read from the oldest needed millisecond on gives them all in the API's
-        own order. Returns them newest first, the sid to continue before, and whether older
-        records may follow."""
+        """The newest matching records by one descending listing of `ask` = limit + 1.
+
+        `desc` leaves the order of same-millisecond records open, so a run of them is read
+        again ascending (one call from the oldest needed millisecond on) when it matters:
+        when two of the first `limit` records share a millisecond (their order, or which
+        of a cut run made the listing, decides what a page shows), or when the listing must
+        be continued from its last record. A run that only the last of the `limit` records
+        starts never reaches a page (the service asks one more than the page shows, to
+        tell whether more follow), so it costs no second call. Returns the records newest
+        first, the sid to continue before, and whether older records may follow."""
         items, more = self._read_list(await self._list(Order.DESC, ask, clauses, fields))
         full = len(items) == ask
         ordered = items[: ask - 1] if full else items
         if not ordered:
             return [], None, False
-        if len({record.created_at for record in items}) < len(items):
+        kept = [record for record in ordered if _beyond(query, record)]
+        continued = (more or full) and len(kept) < query.limit
+        cut = full and items[-1].created_at == ordered[-1].created_at
+        if _has_ties(ordered) or (continued and cut):
             since = ordered[-1].created_at
             ask = min(MAX_PAGE, len(items) + 1)
             ordered = list(reversed(await self._since(since, clauses, fields, ask)))
-        kept = [record for record in ordered if wanted(query, record)]
+            kept = [record for record in ordered if _beyond(query, record)]
         return kept, ordered[-1].provider_record_id, more or full
 
     async def _since(
@@ -448,6 +466,48 @@ def _anchor(query: StreamQuery, account: str) -> str | None:
         if isinstance(sid, str) and _SID.fullmatch(sid):
             return sid
     return None
+
+
+def _listing_lead(query: StreamQuery, account: str) -> dict[str, Any]:
+    """Where a newest-first listing starts: the lead an earlier page left, else the time
+    bound of the boundary (`u`, microseconds since the epoch, exclusive), else the window's
+    end (no `u`)."""
+    hint = query.resume
+    if isinstance(hint, dict) and hint.get("o") == Order.DESC.value and "s" not in hint:
+        until = hint.get("u")
+        if until is None or (isinstance(until, int) and not isinstance(until, bool)):
+            return {"o": Order.DESC.value} if until is None else {"o": Order.DESC.value, "u": until}
+    boundary = query.after
+    if boundary is None or boundary.provider == account:
+        return {"o": Order.DESC.value}
+    until = boundary.created_at
+    if account < boundary.provider:
+        until += _MICROSECOND  # this account's record at the same instant lies after it
+    return {"o": Order.DESC.value, "u": (until - _EPOCH) // _MICROSECOND}
+
+
+def _until_clauses(lead: dict[str, Any]) -> list[str]:
+    until = lead.get("u")
+    if until is None:
+        return []
+    try:
+        return [time_clause("lt", _EPOCH + until * _MICROSECOND)]
+    except OverflowError:
+        return []
+
+
+def _beyond(query: StreamQuery, record: SmsRecord) -> bool:
+    """A record a descending stream yields: matching, and past a boundary of another
+    account (listings from a lead start before that boundary)."""
+    boundary = query.after
+    foreign = boundary is not None and boundary.provider != record.provider
+    if foreign and boundary is not None and not is_after(record, boundary, Order.DESC):
+        return False
+    return wanted(query, record)
+
+
+def _has_ties(records: list[SmsRecord]) -> bool:
+    return len({record.created_at for record in records}) < len(records)
 
 
 def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:

@@ -6,12 +6,15 @@ asserted exactly or by tight bounds.
 
 import math
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gateway.simulators.dataset import generate_carrierx_records, iso_millis
 from tests.support.relay import BACKWARD, FORWARD, Walk, record_keys, walk
 from tests.support.simulators import (
     Simulated,
+    deploy_simulators,
     requests_served,
     simulator_stats,
     upstream_requests,
@@ -121,3 +124,69 @@ async def test_an_identical_first_page_is_served_from_the_cache_within_its_step(
         assert made_by_second == dict.fromkeys(after, 0)
     else:
         assert made_by_second == made_by_first
+
+
+def one_a_second(count: int, seed: int, last: datetime) -> list[dict]:
+    """CarrierX records one second apart up to `last`, in insertion order."""
+    records = generate_carrierx_records(count, seed=seed, now=last, days=1)
+    for index, record in enumerate(records):
+        record["date_insert"] = iso_millis(last - timedelta(seconds=count - 1 - index))
+    return records
+
+
+def tie(records: list[dict], newest_first: tuple[int, int]) -> list[dict]:
+    """The records with the two at these newest-first places sharing a millisecond."""
+    younger, older = (len(records) - 1 - place for place in newest_first)
+    records[older]["date_insert"] = records[younger]["date_insert"]
+    return records
+
+
+@pytest.mark.parametrize(
+    ("ties", "calls"),
+    [
+        ((), 1),
+        (((20, 21),), 1),  # only the record after the 21st asked for: it never shows
+        (((19, 20),), 2),  # the 21st decides which of the run the 20th is
+        (((3, 4),), 2),  # their order on the page is the API's ascending one
+    ],
+)
+async def test_a_newest_first_first_page_reads_again_only_a_run_it_can_show(ties, calls):
+    """A page of 20 asks CarrierX for 22 records newest first (one more than the page, to
+    tell whether more follow, and one more to see a run cut): only a same-millisecond run
+    among the 21 that can decide the page is read again ascending."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    records = one_a_second(100, 5, now - timedelta(minutes=1))
+    for places in ties:
+        tie(records, places)
+    deployed = await deploy_simulators({}, {"cx": records}, cache={"ttl_seconds": 600})
+    try:
+        page = await deployed.gql(FIRST_PAGE.replace("nodes {", "nodes { providerRecordId"))
+        made = await upstream_requests(deployed, "cx")
+    finally:
+        await deployed.close()
+    shown = [node["providerRecordId"] for node in page["data"]["smsRecords"]["nodes"]]
+    assert shown == [record["dr_sid"] for record in records[::-1][:20]]
+    assert made == calls
+
+
+async def test_a_run_of_an_account_s_oldest_records_is_read_again_once_in_a_walk():
+    """Walking oldest first backwards, an account whose oldest records share one millisecond
+    lists newest first from where the other account stands; while none of its records make
+    a page, it repeats the same (cached) listing instead of reading the run again."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    busy = one_a_second(300, 6, now - timedelta(minutes=1))
+    quiet = one_a_second(12, 7, now - timedelta(days=1))
+    for record in quiet[:8]:
+        record["date_insert"] = quiet[0]["date_insert"]
+    deployed = await deploy_simulators(
+        {}, {"busy": busy, "quiet": quiet}, cache={"ttl_seconds": 600}
+    )
+    try:
+        done = await walk(deployed.gql, BACKWARD, 10, order="CREATED_AT_ASC")
+        made = await upstream_requests(deployed, "quiet")
+    finally:
+        await deployed.close()
+    expected = [("quiet", r["dr_sid"]) for r in quiet] + [("busy", r["dr_sid"]) for r in busy]
+    assert record_keys(done.records) == expected
+    assert len(done.pages) == 32
+    assert made == 3
