@@ -2,16 +2,18 @@
 
 The API pages natively in both directions with `after=<dr_sid>` and filters server-side, so a
 stream pushes down what the filter grammar can say (time, direction, status, type) and asks
-for no more rows than it still needs. The phone-number filter stays in the gateway: it must
-match source, destination or a group member, and the grammar only has `and`.
+for no more rows than it still needs. The phone-number filter must match source, destination
+or a group member and the grammar only has `and`, so it is a union of three listings read at
+once (`number_union`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import AsyncGenerator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,8 +29,23 @@ from gateway.errors import (
     account_label,
 )
 from gateway.providers import values
-from gateway.providers.base import ScanPage, Stream, StreamEntry, StreamQuery, is_after
+from gateway.providers.base import (
+    Boundary,
+    ScanPage,
+    Stream,
+    StreamEntry,
+    StreamQuery,
+    is_after,
+)
 from gateway.providers.http import AccountClient, HttpReply, decode_json
+from gateway.providers.number_union import (
+    UnionHint,
+    merge_parts,
+    order_ties,
+    part_terms,
+    places_along,
+    tie_orders,
+)
 from gateway.providers.span import query_span, scan_query, wanted
 from gateway.records import (
     Direction,
@@ -40,6 +57,7 @@ from gateway.records import (
     SmsRecord,
     SmsStatus,
     TimeWindow,
+    is_e164,
     to_e164,
 )
 
@@ -96,6 +114,10 @@ class CarrierXAdapter:
         if span is None:
             return Stream()
         clauses = pushdown(query, span, self.name)
+        if query.filter.number is not None and is_e164(query.filter.number):
+            union = await self._number_union(query, span, query.filter.number)
+            if union is not None:
+                return union
         if query.order is Order.ASC:
             return Stream.of(await self._ascending(query, clauses))
         found, lead = await self._descending(query, span, clauses)
@@ -149,9 +171,10 @@ class CarrierXAdapter:
         while len(found) < query.limit:
             if anchor is None:
                 ask = min(MAX_PAGE, query.limit + 1)
-                newest, anchor, more = await self._newest(query, anchored, fields, ask)
-                found.extend(newest)
-                if not more:
+                listed, more = await self._newest(query, anchored, fields, ask)
+                found.extend(record for record in listed if _beyond(query, record))
+                anchor = listed[-1].provider_record_id if listed else None
+                if not more or anchor is None:
                     break
                 need = query.limit - len(found)
                 ask = min(MAX_PAGE, max(need, 2 * ask))
@@ -174,32 +197,137 @@ class CarrierXAdapter:
         return found[: query.limit], lead
 
     async def _newest(
-        self, query: StreamQuery, clauses: list[str], fields: tuple[str, ...] | None, ask: int
-    ) -> tuple[list[SmsRecord], str | None, bool]:
-        """The newest matching records by one descending listing of `ask` = limit + 1.
+        self,
+        query: StreamQuery,
+        clauses: list[str],
+        fields: tuple[str, ...] | None,
+        ask: int,
+        *,
+        whole: bool = False,
+    ) -> tuple[list[SmsRecord], bool]:
+        """The newest records by one descending listing of `ask` = limit + 1, newest first,
+        matching or not, and whether older records may follow.
 
         `desc` leaves the order of same-millisecond records open, so a run of them is read
         again ascending (one call from the oldest needed millisecond on) when it matters:
         when two of the first `limit` records share a millisecond (their order, or which
         of a cut run made the listing, decides what a page shows), or when the listing must
-        be continued from its last record. A run that only the last of the `limit` records
-        starts never reaches a page (the service asks one more than the page shows, to
-        tell whether more follow), so it costs no second call. Returns the records newest
-        first, the sid to continue before, and whether older records may follow."""
+        be continued from its last record (always, when `whole`). A run that only the last
+        of the `limit` records starts never reaches a page (the service asks one more than
+        the page shows, to tell whether more follow), so it costs no second call."""
         items, more = self._read_list(await self._list(Order.DESC, ask, clauses, fields))
         full = len(items) == ask
         ordered = items[: ask - 1] if full else items
         if not ordered:
-            return [], None, False
-        kept = [record for record in ordered if _beyond(query, record)]
-        continued = (more or full) and len(kept) < query.limit
+            return [], False
+        kept = sum(1 for record in ordered if _beyond(query, record))
+        continued = whole or ((more or full) and kept < query.limit)
         cut = full and items[-1].created_at == ordered[-1].created_at
         if _has_ties(ordered) or (continued and cut):
             since = ordered[-1].created_at
             ask = min(MAX_PAGE, len(items) + 1)
             ordered = list(reversed(await self._since(since, clauses, fields, ask)))
-            kept = [record for record in ordered if _beyond(query, record)]
-        return kept, ordered[-1].provider_record_id, more or full
+        return ordered, more or full
+
+    async def _number_union(
+        self, query: StreamQuery, span: TimeWindow, number: str
+    ) -> Stream | None:
+        """A number filter as the union of its parts (`number_union`), read at once with the
+        page's limit, each from its own place, and merged. Records are certain up to the
+        earliest place where a part's listing stops; while fewer than the page needs lie
+        before it, that part alone reads on, in pages that double.
+
+        None where the union cannot place itself exactly, and the number is then filtered
+        in the gateway: after this account's own record with no places for it (the hint
+        was made travelling the other way), or when a part's place is no longer listed."""
+        terms = part_terms(number, query.filter.type)
+        boundary = query.after
+        own = boundary if boundary is not None and boundary.provider == self.name else None
+        hint = UnionHint.parse(query.resume, query.order, len(terms), _SID.fullmatch)
+        if hint is None and own is not None:
+            return None
+        start = hint.places if hint is not None else (None,) * len(terms)
+        fields = included_fields(query)
+        parts = [
+            self._part(query, span, term, place, own)
+            for term, place in zip(terms, start, strict=True)
+        ]
+        reading = [(part, query.limit) for part in parts if not part.exhausted]
+        while reading:
+            try:
+                await asyncio.gather(*(self._read_part(query, fields, *ask) for ask in reading))
+            except _LostPlace:
+                return None
+            matching = [[r for r in part.listed if _beyond(query, r)] for part in parts]
+            horizon = _horizon(parts, query.order)
+            certain = [
+                record
+                for record in merge_parts(matching, query.order)
+                if horizon is None or _before(record.created_at, horizon, query.order)
+            ]
+            if horizon is None or len(certain) >= query.limit:
+                break
+            need = query.limit - len(certain)
+            reading = [
+                (part, _next_ask(part, len(matched), need))
+                for part, matched in zip(parts, matching, strict=True)
+                if part.reaches == horizon
+            ]
+        merged = _up_to_last_millisecond(certain, query.limit)
+        free = pushdown(replace(query, after=None), span, self.name)
+        for moment, ranked in tie_orders(merged, matching):
+            if ranked is None:
+                millisecond = [*free, time_clause("lt", moment + _MILLISECOND)]
+                listed = await self._since(moment, millisecond, fields, MAX_PAGE)
+                ranked = listed if query.order is Order.ASC else listed[::-1]
+            merged = order_ties(merged, moment, ranked)
+        merged = merged[: query.limit]
+        along = places_along(merged, [part.listed for part in parts], start, query.order)
+        entries = [
+            StreamEntry(record, UnionHint(query.order, places).dump())
+            for record, places in zip(merged, along, strict=True)
+        ]
+        return Stream(entries, lead=UnionHint(query.order, start).dump())
+
+    def _part(
+        self,
+        query: StreamQuery,
+        span: TimeWindow,
+        term: str | None,
+        place: str | None,
+        own: Boundary | None,
+    ) -> _Part:
+        """One part at its place: after its own last record, else (none of it passed yet)
+        from this account's boundary's millisecond on, else from another account's
+        boundary or the window's edge. A part the filter rules out is done already."""
+        if term is None:
+            return _Part([], place, exhausted=True)
+        free = [*pushdown(replace(query, after=None), span, self.name), term]
+        if place is not None:
+            return _Part(free, place)
+        if own is not None:
+            op = "ge" if query.order is Order.ASC else "le"
+            return _Part([*free, time_clause(op, own.created_at)], None)
+        return _Part([*pushdown(query, span, self.name), term], None)
+
+    async def _read_part(
+        self, query: StreamQuery, fields: tuple[str, ...] | None, part: _Part, ask: int
+    ) -> None:
+        """The next `ask` records of a part's listing, in the query's order."""
+        ask = min(MAX_PAGE, ask)
+        if query.order is Order.DESC and part.place is None:
+            first = min(MAX_PAGE, ask + 1)
+            listed, more = await self._newest(query, part.clauses, fields, first, whole=True)
+            exhausted = not more
+        else:
+            around = {"after" if query.order is Order.ASC else "before": part.place}
+            reply = await self._list(Order.ASC, ask, part.clauses, fields, **around)
+            if reply.status == 400:
+                raise _LostPlace
+            items, more = self._read_list(reply)
+            listed = items if query.order is Order.ASC else items[::-1]
+            exhausted = not more or len(items) < ask
+        part.take(ask, listed, exhausted)
 
     async def _since(
         self, moment: datetime, clauses: list[str], fields: tuple[str, ...] | None, ask: int
@@ -497,13 +625,72 @@ def _until_clauses(lead: dict[str, Any]) -> list[str]:
 
 
 def _beyond(query: StreamQuery, record: SmsRecord) -> bool:
-    """A record a descending stream yields: matching, and past a boundary of another
-    account (listings from a lead start before that boundary)."""
+    """A record a stream yields: matching, and past a boundary of another account
+    (listings from a hint or a lead start before that boundary)."""
     boundary = query.after
     foreign = boundary is not None and boundary.provider != record.provider
-    if foreign and boundary is not None and not is_after(record, boundary, Order.DESC):
+    if foreign and boundary is not None and not is_after(record, boundary, query.order):
         return False
     return wanted(query, record)
+
+
+def _up_to_last_millisecond(merged: list[SmsRecord], limit: int) -> list[SmsRecord]:
+    """The first `limit` records and any more of the last one's millisecond, whose order
+    decides which of them are the first `limit`."""
+    if len(merged) <= limit:
+        return merged
+    edge = merged[limit - 1].created_at
+    return merged[:limit] + [r for r in merged[limit:] if r.created_at == edge]
+
+
+@dataclass(slots=True)
+class _Part:
+    """One part of a number union: its clauses, where its listing stands, what it listed
+    on this page (in the query's order) and whether it has no more."""
+
+    clauses: list[str]
+    place: str | None
+    exhausted: bool = False
+    listed: list[SmsRecord] = field(default_factory=list)
+    asked: int = 0
+
+    def take(self, asked: int, listed: list[SmsRecord], exhausted: bool) -> None:
+        self.listed.extend(listed)
+        self.place = listed[-1].provider_record_id if listed else self.place
+        self.exhausted = exhausted or not listed
+        self.asked = asked
+
+    @property
+    def reaches(self) -> datetime | None:
+        """The time its listing reached, past which its records are unknown; None when it
+        has no more."""
+        return None if self.exhausted or not self.listed else self.listed[-1].created_at
+
+
+def _next_ask(part: _Part, matched: int, need: int) -> int:
+    """How many more records a part that holds up the page lists: what its share of
+    matching records so far says the page still needs, at least twice its last ask; the
+    most the API gives while none of it has matched (the MMS part of a rare number)."""
+    if matched == 0:
+        return MAX_PAGE
+    return max(2 * part.asked, math.ceil(need * len(part.listed) / matched))
+
+
+def _horizon(parts: list[_Part], order: Order) -> datetime | None:
+    """The earliest time, in `order`, at which a part's listing stops short: union records
+    strictly before it are certain. None when every part is done."""
+    reached = [part.reaches for part in parts if part.reaches is not None]
+    if not reached:
+        return None
+    return min(reached) if order is Order.ASC else max(reached)
+
+
+def _before(moment: datetime, horizon: datetime, order: Order) -> bool:
+    return moment < horizon if order is Order.ASC else moment > horizon
+
+
+class _LostPlace(Exception):
+    """A part's place is not in its listing any more (the record is gone)."""
 
 
 def _has_ties(records: list[SmsRecord]) -> bool:

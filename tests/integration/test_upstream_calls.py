@@ -7,6 +7,7 @@ asserted exactly or by tight bounds.
 import math
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from random import Random
 
 import pytest
 
@@ -190,3 +191,99 @@ async def test_a_run_of_an_account_s_oldest_records_is_read_again_once_in_a_walk
     assert record_keys(done.records) == expected
     assert len(done.pages) == 32
     assert made == 3
+
+
+NUMBER = "+13125550142"
+
+
+def with_number(records: list[dict], seed: int) -> list[dict]:
+    """The records with NUMBER as sender, recipient or a group recipient of about a third
+    of them, in every combination, and same-millisecond runs mixing the three."""
+    rng = Random(seed)
+    digits = NUMBER.removeprefix("+")
+    for index, record in enumerate(records):
+        role = rng.choice(("src", "dst", "group", "src+group", None, None, None))
+        if role in ("src", "src+group"):
+            record["number_src"] = digits
+        if role == "dst":
+            record["number_dst"] = digits
+        if role in ("group", "src+group"):
+            record["type"] = "mms"
+            record["number_group_dst"] = [*record["number_group_dst"], digits]
+        if index % 9 in (1, 2):
+            record["date_insert"] = records[index - 1]["date_insert"]
+    return records
+
+
+def matching_order(records: list[dict], account: str, descending: bool) -> list[tuple[str, str]]:
+    digits = NUMBER.removeprefix("+")
+    kept = [
+        (account, r["dr_sid"])
+        for r in records
+        if digits in (r["number_src"], r["number_dst"], *r["number_group_dst"])
+    ]
+    return kept[::-1] if descending else kept
+
+
+@pytest.mark.parametrize(("order", "forward"), SHAPES)
+async def test_a_number_walk_reads_three_listings_a_page_and_yields_each_record_once(
+    order, forward
+):
+    """A `number` filter is three CarrierX listings read at once (sender, recipient, MMS),
+    merged in the account's order with ties across them placed by one more listing of
+    their millisecond; every page resumes each listing where it stood."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    records = with_number(one_a_second(400, 8, now - timedelta(minutes=1)), 9)
+    deployed = await deploy_simulators({}, {"cx": records}, cache={"ttl_seconds": 0})
+    try:
+        done = await walk(
+            deployed.gql,
+            FORWARD if forward else BACKWARD,
+            10,
+            order=order,
+            filter={"number": NUMBER},
+        )
+        stats = await simulator_stats(deployed, "cx")
+    finally:
+        await deployed.close()
+    descending = order == "CREATED_AT_DESC"
+    assert record_keys(done.records) == matching_order(records, "cx", descending)
+    first_page = [r["query"] for r in stats["recent"][:3]]
+    digits = NUMBER.removeprefix("+")
+    assert sorted(query["filter"].split(" and ")[-1] for query in first_page) == [
+        f"number_dst eq '{digits}'",
+        f"number_src eq '{digits}'",
+        "type eq 'mms'",
+    ]
+    newest_first = descending == forward
+    assert {query["limit"] for query in first_page} == {"12" if newest_first else "11"}
+    assert stats["requests"] <= 4 * len(done.pages)
+
+
+async def test_a_rare_number_s_first_page_reads_three_listings_at_once_then_the_mms_one_on():
+    """Before, a rare number cost a serial scan of the whole account in doubling pages; now
+    the sender and recipient listings end at once, and the MMS listing, holding up the page
+    with no match in its first rows, reads on in the largest page the API gives."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    records = one_a_second(400, 10, now - timedelta(minutes=1))
+    digits = NUMBER.removeprefix("+")
+    records[50]["number_src"] = records[300]["number_src"] = digits
+    records[120]["number_dst"] = digits
+    group = next(r for r in records[::-1] if r["number_group_dst"])
+    group["number_group_dst"] = [*group["number_group_dst"], digits]
+    deployed = await deploy_simulators({}, {"cx": records}, cache={"ttl_seconds": 0})
+    try:
+        page = await deployed.gql(
+            "query($f: SmsRecordFilter) { smsRecords(first: 10, filter: $f, "
+            "orderBy: CREATED_AT_ASC) { nodes { providerRecordId } } }",
+            {"f": {"number": NUMBER}},
+        )
+        stats = await simulator_stats(deployed, "cx")
+    finally:
+        await deployed.close()
+    shown = [node["providerRecordId"] for node in page["data"]["smsRecords"]["nodes"]]
+    assert shown == [
+        r["dr_sid"] for r in records if r in (records[50], records[120], records[300], group)
+    ]
+    assert stats["requests"] == 4
+    assert [r["query"]["limit"] for r in stats["recent"]][-1] == "1000"
