@@ -39,11 +39,12 @@ from gateway.providers.base import (
 )
 from gateway.providers.http import AccountClient, HttpReply, decode_json
 from gateway.providers.number_union import (
+    AT_BOUNDARY,
     UnionHint,
     merge_parts,
     order_ties,
     part_terms,
-    places_along,
+    places_at,
     tie_orders,
 )
 from gateway.providers.span import query_span, scan_query, wanted
@@ -243,10 +244,12 @@ class CarrierXAdapter:
         terms = part_terms(number, query.filter.type)
         boundary = query.after
         own = boundary if boundary is not None and boundary.provider == self.name else None
-        hint = UnionHint.parse(query.resume, query.order, len(terms), _SID.fullmatch)
-        if hint is None and own is not None:
-            return None
-        start = hint.places if hint is not None else (None,) * len(terms)
+        start: tuple[str | None, ...] = (None,) * len(terms)
+        if own is not None:
+            hint = UnionHint.parse(query.resume, query.order, len(terms), _valid_sid)
+            if hint is None:
+                return None
+            start = tuple(own.record_id if p == AT_BOUNDARY else p for p in hint.places)
         fields = included_fields(query)
         parts = [
             self._part(query, span, term, place, own)
@@ -282,12 +285,13 @@ class CarrierXAdapter:
                 ranked = listed if query.order is Order.ASC else listed[::-1]
             merged = order_ties(merged, moment, ranked)
         merged = merged[: query.limit]
-        along = places_along(merged, [part.listed for part in parts], start, query.order)
+        carried = (own.created_at, start) if own is not None else None
+        along = places_at(merged, matching, carried)
         entries = [
             StreamEntry(record, UnionHint(query.order, places).dump())
             for record, places in zip(merged, along, strict=True)
         ]
-        return Stream(entries, lead=UnionHint(query.order, start).dump())
+        return Stream(entries, lead=query.resume)
 
     def _part(
         self,
@@ -632,6 +636,10 @@ def _beyond(query: StreamQuery, record: SmsRecord) -> bool:
     if foreign and boundary is not None and not is_after(record, boundary, query.order):
         return False
     return wanted(query, record)
+
+
+def _valid_sid(sid: object) -> bool:
+    return isinstance(sid, str) and _SID.fullmatch(sid) is not None
 
 
 def _up_to_last_millisecond(merged: list[SmsRecord], limit: int) -> list[SmsRecord]:

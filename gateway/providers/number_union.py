@@ -8,9 +8,12 @@ filtered stream. Records of one millisecond take the order of a part that holds 
 when none does, the parts alone cannot place them, and the adapter reads that millisecond
 once more, unfiltered by number, to learn the API's order (`tie_orders`).
 
-Where each part stood is the resume hint: per part, the id of its last matching record at or
-before the position, or None when it has none since the stream began (then every record of
-that part in the position's millisecond lies beyond it).
+Where each part stood is the resume hint, kept small: after a record of this account, each
+part continues from that record's millisecond by time, which is exact unless the part has
+already passed a record in it. So a part's place is `AT_BOUNDARY` when it holds the record
+itself (it continues after it), the id of its last record passed in that millisecond when
+there is one (a tie), and None otherwise. After another account's record, every part
+continues from that record's time: records of two accounts never tie.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from typing import Any
 from gateway.records import MessageType, Order, SmsRecord
 
 Place = str | None
-"""A part's place: the id of its last record passed, or None for none yet."""
+"""A part's place after a record of its account: `AT_BOUNDARY`, a record id, or None."""
+
+AT_BOUNDARY = "="
+"""The place of a part that holds the boundary's record: right after it."""
 
 
 def part_terms(number: str, wanted_type: MessageType | None) -> list[str | None]:
@@ -53,7 +59,7 @@ class UnionHint:
         places = hint.get("n")
         if not isinstance(places, list) or len(places) != parts:
             return None
-        if not all(place is None or (isinstance(place, str) and valid(place)) for place in places):
+        if not all(place in (None, AT_BOUNDARY) or valid(place) for place in places):
             return None
         return cls(order, tuple(places))
 
@@ -105,37 +111,32 @@ def order_ties(
     return [next(replacements) if r.created_at == moment else r for r in merged]
 
 
-def places_along(
+def places_at(
     merged: Sequence[SmsRecord],
-    listings: Sequence[Sequence[SmsRecord]],
-    start: tuple[Place, ...],
-    order: Order,
+    parts: Sequence[Sequence[SmsRecord]],
+    boundary: tuple[datetime, tuple[str | None, ...]] | None,
 ) -> list[tuple[Place, ...]]:
-    """Each part's place after each record of `merged`, from the places at `start`: the
-    last record it listed (in `order`) that lies at or before that record. A record the
-    union left out (one the gateway's checks dropped) counts as passed when it lies in an
-    earlier millisecond, or before a passed one of its own listing; one of the same
-    millisecond is left ahead, so that it is read again rather than skipped."""
-    passed: set[str] = set()
-    places = list(start)
-    reached = [0] * len(listings)
+    """Each part's place right after each record of `merged` (its records, in the order of
+    travel): `AT_BOUNDARY` for a part that holds the record; else the id of the part's last
+    record passed in the record's millisecond (`boundary` gives each part's last record
+    passed in the millisecond of the page's own boundary, if any); else None."""
+    members = [{record.provider_record_id for record in part} for part in parts]
     along = []
-    for record in merged:
-        passed.add(record.provider_record_id)
-        for number, listing in enumerate(listings):
-            scan = reached[number]
-            while scan < len(listing) and not _later(listing[scan], record, order):
-                candidate = listing[scan]
-                scan += 1
-                if candidate.provider_record_id in passed or _later(record, candidate, order):
-                    reached[number] = scan
-                    places[number] = candidate.provider_record_id
+    for index, record in enumerate(merged):
+        tied = []
+        earlier = index - 1
+        while earlier >= 0 and merged[earlier].created_at == record.created_at:
+            tied.append(merged[earlier].provider_record_id)
+            earlier -= 1
+        carried = boundary[1] if boundary and boundary[0] == record.created_at else None
+        places: list[Place] = []
+        for number, held in enumerate(members):
+            if record.provider_record_id in held:
+                places.append(AT_BOUNDARY)
+                continue
+            last = next((sid for sid in tied if sid in held), None)
+            if last is None and earlier < 0 and carried is not None:
+                last = carried[number]
+            places.append(last)
         along.append(tuple(places))
     return along
-
-
-def _later(one: SmsRecord, other: SmsRecord, order: Order) -> bool:
-    """Whether `one` lies in a later millisecond than `other`, in `order`."""
-    if order is Order.ASC:
-        return one.created_at > other.created_at
-    return one.created_at < other.created_at

@@ -257,7 +257,9 @@ async def test_a_number_walk_reads_three_listings_a_page_and_yields_each_record_
     ]
     newest_first = descending == forward
     assert {query["limit"] for query in first_page} == {"12" if newest_first else "11"}
-    assert stats["requests"] <= 4 * len(done.pages)
+    # Three listings a page, plus the ascending re-reads of same-millisecond runs that a
+    # newest-first listing needs; this dataset ties two records in every nine.
+    assert stats["requests"] <= 5 * len(done.pages)
 
 
 async def test_a_rare_number_s_first_page_reads_three_listings_at_once_then_the_mms_one_on():
