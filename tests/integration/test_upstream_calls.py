@@ -6,14 +6,22 @@ asserted exactly or by tight bounds.
 
 import math
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from random import Random
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.simulators.dataset import generate_carrierx_records, iso_millis
+from gateway.simulators.dataset import (
+    generate_carrierx_records,
+    generate_didforsale_rows,
+    iso_millis,
+    local_date,
+)
 from tests.support.relay import BACKWARD, FORWARD, Walk, record_keys, walk
 from tests.support.simulators import (
+    DFS_ZONE,
     Simulated,
     deploy_simulators,
     requests_served,
@@ -289,3 +297,35 @@ async def test_a_rare_number_s_first_page_reads_three_listings_at_once_then_the_
     ]
     assert stats["requests"] == 4
     assert [r["query"]["limit"] for r in stats["recent"]][-1] == "1000"
+
+
+SPRING_FORWARD = datetime(2026, 3, 8, 8, tzinfo=UTC)
+"""02:00 CST becomes 03:00 CDT in America/Chicago."""
+
+
+async def test_a_didforsale_range_next_to_a_clock_change_lists_no_extra_hour():
+    """The CDR listing is asked for exactly the wall-clock seconds that map into the range:
+    an hour after the change, the rows of the hour before are not listed (and paged
+    through) again, as a range widened by the zone's offsets around it would. 1,000 rows a
+    second apart lie before 04:00 CDT, 300 after."""
+    zone = ZoneInfo(DFS_ZONE)
+    since = SPRING_FORWARD + timedelta(hours=1)
+    rows = generate_didforsale_rows(1300, seed=14, timezone=DFS_ZONE, now=since, days=1)
+    rows = [
+        replace(row, instant=at, date=local_date(at, zone))
+        for index, row in enumerate(rows)
+        for at in [since + timedelta(seconds=index - 1000)]
+    ]
+    deployed = await deploy_simulators({"dfs": rows}, {}, cache={"ttl_seconds": 0})
+    try:
+        page = await deployed.gql(
+            "query($since: DateTime!) { smsRecords(first: 100, orderBy: CREATED_AT_ASC, "
+            "filter: {createdAfter: $since}) { nodes { createdAt } } }",
+            {"since": "2026-03-08T09:00:00Z"},
+        )
+        stats = await simulator_stats(deployed, "dfs")
+    finally:
+        await deployed.close()
+    assert page["data"]["smsRecords"]["nodes"][0]["createdAt"] == "2026-03-08T09:00:00.000Z"
+    assert stats["recent"][0]["body"]["start_date"] == "2026-03-08 04:00:00"
+    assert stats["requests"] == 1
