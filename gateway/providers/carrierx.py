@@ -236,7 +236,7 @@ class CarrierXAdapter:
         """A number filter as the union of its parts (`number_union`), read at once with the
         page's limit, each from its own place, and merged. Records are certain up to the
         earliest place where a part's listing stops; while fewer than the page needs lie
-        before it, that part alone reads on, in pages that double.
+        before it, that part alone reads on (`_next_ask`).
 
         None where the union cannot place itself exactly, and the number is then filtered
         in the gateway: after this account's own record with no places for it (the hint
@@ -257,10 +257,14 @@ class CarrierXAdapter:
         ]
         reading = [(part, query.limit) for part in parts if not part.exhausted]
         while reading:
-            try:
-                await asyncio.gather(*(self._read_part(query, fields, *ask) for ask in reading))
-            except _LostPlace:
+            outcomes = await asyncio.gather(
+                *(self._read_part(query, fields, *ask) for ask in reading), return_exceptions=True
+            )
+            if any(isinstance(outcome, _LostPlace) for outcome in outcomes):
                 return None
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
             matching = [[r for r in part.listed if _beyond(query, r)] for part in parts]
             horizon = _horizon(parts, query.order)
             certain = [
