@@ -71,6 +71,17 @@ class CacheSettings(_Section):
     backend: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     ttl_seconds: float = Field(default=30, ge=0)
+    head_refresh_seconds: float | None = Field(default=None, ge=0)
+    """A first page without `createdBefore` ends its window at the next multiple of this
+    (None: `ttl_seconds`), so that identical first pages send identical upstream requests."""
+
+    @property
+    def window_end_step_seconds(self) -> float:
+        """The step a first page's open window end is rounded up to; 0 when nothing is
+        cached, since a shared request then saves nothing."""
+        if self.ttl_seconds <= 0:
+            return 0
+        return self.ttl_seconds if self.head_refresh_seconds is None else self.head_refresh_seconds
 
 
 class _ProviderSettings(_Section):

@@ -2,17 +2,19 @@
 
 The API pages natively in both directions with `after=<dr_sid>` and filters server-side, so a
 stream pushes down what the filter grammar can say (time, direction, status, type) and asks
-for no more rows than it still needs. The phone-number filter stays in the gateway: it must
-match source, destination or a group member, and the grammar only has `and`.
+for no more rows than it still needs. The phone-number filter must match source, destination
+or a group member and the grammar only has `and`, so it is a union of three listings read at
+once (`number_union`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import AsyncGenerator
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -27,8 +29,24 @@ from gateway.errors import (
     account_label,
 )
 from gateway.providers import values
-from gateway.providers.base import ScanPage, Stream, StreamEntry, StreamQuery, is_after
+from gateway.providers.base import (
+    Boundary,
+    ScanPage,
+    Stream,
+    StreamEntry,
+    StreamQuery,
+    is_after,
+)
 from gateway.providers.http import AccountClient, HttpReply, decode_json
+from gateway.providers.number_union import (
+    AT_BOUNDARY,
+    UnionHint,
+    merge_parts,
+    order_ties,
+    part_terms,
+    places_at,
+    tie_orders,
+)
 from gateway.providers.span import query_span, scan_query, wanted
 from gateway.records import (
     Direction,
@@ -40,6 +58,7 @@ from gateway.records import (
     SmsRecord,
     SmsStatus,
     TimeWindow,
+    is_e164,
     to_e164,
 )
 
@@ -49,7 +68,10 @@ _SID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 _URL = re.compile(r"\S+://\S+")
 _REASON_MAX = 200
 _CAPABILITIES = frozenset(ProviderCapability)
-_INCLUSIVE = {"gt": "ge", "lt": "le"}
+_MILLISECOND = timedelta(milliseconds=1)
+_MICROSECOND = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EXACT_AFTER_ROUNDING_UP = {"gt": "ge", "ge": "ge", "lt": "lt", "le": "lt"}
 
 
 class CarrierXAdapter:
@@ -93,11 +115,16 @@ class CarrierXAdapter:
         if span is None:
             return Stream()
         clauses = pushdown(query, span, self.name)
+        if query.filter.number is not None and is_e164(query.filter.number):
+            union = await self._number_union(query, span, query.filter.number)
+            if union is not None:
+                return union
         if query.order is Order.ASC:
             return Stream.of(await self._ascending(query, clauses))
-        found = await self._descending(query, span, clauses)
+        found, lead = await self._descending(query, span, clauses)
         return Stream(
-            [StreamEntry(r, {"o": Order.DESC.value, "s": r.provider_record_id}) for r in found]
+            [StreamEntry(r, {"o": Order.DESC.value, "s": r.provider_record_id}) for r in found],
+            lead=lead,
         )
 
     async def _ascending(self, query: StreamQuery, clauses: list[str]) -> list[SmsRecord]:
@@ -114,32 +141,41 @@ class CarrierXAdapter:
 
     async def _descending(
         self, query: StreamQuery, span: TimeWindow, clauses: list[str]
-    ) -> list[SmsRecord]:
-        """Newest first, as the exact reverse of the ascending order, ties included.
+    ) -> tuple[list[SmsRecord], dict[str, Any] | None]:
+        """Newest first, as the exact reverse of the ascending order, ties included, and
+        the lead hint: where the newest-first listing started.
 
         The contract leaves open how `order=date_insert desc` lists records of the same
         millisecond, so descending pages are read ascending with `before=<dr_sid>` (the
         records nearest before it) and reversed. The sid is this account's record at the
-        boundary, or the hint of its last record; without either (a walk's first page), one
-        descending listing finds the newest records and same-millisecond runs in it are read
-        again ascending. A hinted sid bounds the listing by itself, so the time bound of
-        another account's boundary, which would leave out the sid's own record, is not sent
-        with it.
+        boundary, or the hint of its last record; without either (a walk's first page, or
+        none of the account's records has made a page yet), one descending listing finds the
+        newest records and same-millisecond runs in it are read again ascending. A hinted
+        sid bounds the listing by itself, so the time bound of another account's boundary,
+        which would leave out the sid's own record, is not sent with it. While none of its
+        records makes a page, the account has none between the listing's start and the
+        boundary, so the next page repeats the very same requests (from the page cache)
+        rather than new ones bounded by the new boundary.
         """
         boundary = query.after
         anchor = _anchor(query, self.name)
-        anchored = clauses
-        if anchor is not None and boundary is not None and boundary.provider != self.name:
-            anchored = pushdown(replace(query, after=None), span, self.name)
+        foreign = boundary is not None and boundary.provider != self.name
+        unbounded = pushdown(replace(query, after=None), span, self.name) if foreign else clauses
+        anchored = unbounded if anchor is not None else clauses
+        lead: dict[str, Any] | None = None
+        if anchor is None:
+            lead = _listing_lead(query, self.name)
+            anchored = [*unbounded, *_until_clauses(lead)] if foreign else clauses
         fields = included_fields(query)
         found: list[SmsRecord] = []
         ask = min(MAX_PAGE, query.limit)
         while len(found) < query.limit:
             if anchor is None:
                 ask = min(MAX_PAGE, query.limit + 1)
-                newest, anchor, more = await self._newest(query, clauses, fields, ask)
-                found.extend(newest)
-                if not more:
+                listed, more = await self._newest(query, anchored, fields, ask)
+                found.extend(record for record in listed if _beyond(query, record))
+                anchor = listed[-1].provider_record_id if listed else None
+                if not more or anchor is None:
                     break
                 need = query.limit - len(found)
                 ask = min(MAX_PAGE, max(need, 2 * ask))
@@ -152,35 +188,154 @@ class CarrierXAdapter:
                 anchored = clauses
                 continue
             items, more = self._read_list(reply)
-            kept = [record for record in reversed(items) if wanted(query, record)]
+            kept = [record for record in reversed(items) if _beyond(query, record)]
             found.extend(kept)
             if not more or len(items) < ask:
                 break
             anchor = items[0].provider_record_id
             need = query.limit - len(found)
             ask = min(MAX_PAGE, max(need, 2 * ask) if len(kept) < len(items) else need)
-        return found[: query.limit]
+        return found[: query.limit], lead
 
     async def _newest(
-        self, query: StreamQuery, clauses: list[str], fields: tuple[str, ...] | None, ask: int
-    ) -> tuple[list[SmsRecord], str | None, bool]:
-        """The newest matching records by one descending listing, asking one more than
-        needed to see whether the run of the oldest millisecond is cut. When the listing
-        holds two records of one millisecond, whose relative order `desc` leaves open, one
-        ascending re-read from the oldest needed millisecond on gives them all in the API's
-        own order. Returns them newest first, the sid to continue before, and whether older
-        records may follow."""
+        self,
+        query: StreamQuery,
+        clauses: list[str],
+        fields: tuple[str, ...] | None,
+        ask: int,
+        *,
+        whole: bool = False,
+    ) -> tuple[list[SmsRecord], bool]:
+        """The newest records by one descending listing of `ask` = limit + 1, newest first,
+        matching or not, and whether older records may follow.
+
+        `desc` leaves the order of same-millisecond records open, so a run of them is read
+        again ascending (one call from the oldest needed millisecond on) when it matters:
+        when two of the first `limit` records share a millisecond (their order, or which
+        of a cut run made the listing, decides what a page shows), or when the listing must
+        be continued from its last record (always, when `whole`). A run that only the last
+        of the `limit` records starts never reaches a page (the service asks one more than
+        the page shows, to tell whether more follow), so it costs no second call."""
         items, more = self._read_list(await self._list(Order.DESC, ask, clauses, fields))
         full = len(items) == ask
         ordered = items[: ask - 1] if full else items
         if not ordered:
-            return [], None, False
-        if len({record.created_at for record in items}) < len(items):
+            return [], False
+        kept = sum(1 for record in ordered if _beyond(query, record))
+        continued = whole or ((more or full) and kept < query.limit)
+        cut = full and items[-1].created_at == ordered[-1].created_at
+        if _has_ties(ordered) or (continued and cut):
             since = ordered[-1].created_at
             ask = min(MAX_PAGE, len(items) + 1)
             ordered = list(reversed(await self._since(since, clauses, fields, ask)))
-        kept = [record for record in ordered if wanted(query, record)]
-        return kept, ordered[-1].provider_record_id, more or full
+        return ordered, more or full
+
+    async def _number_union(
+        self, query: StreamQuery, span: TimeWindow, number: str
+    ) -> Stream | None:
+        """A number filter as the union of its parts (`number_union`), read at once with the
+        page's limit, each from its own place, and merged. Records are certain up to the
+        earliest place where a part's listing stops; while fewer than the page needs lie
+        before it, that part alone reads on (`_next_ask`).
+
+        None where the union cannot place itself exactly, and the number is then filtered
+        in the gateway: after this account's own record with no places for it (the hint
+        was made travelling the other way), or when a part's place is no longer listed."""
+        terms = part_terms(number, query.filter.type)
+        boundary = query.after
+        own = boundary if boundary is not None and boundary.provider == self.name else None
+        start: tuple[str | None, ...] = (None,) * len(terms)
+        if own is not None:
+            hint = UnionHint.parse(query.resume, query.order, len(terms), _valid_sid)
+            if hint is None:
+                return None
+            start = tuple(own.record_id if p == AT_BOUNDARY else p for p in hint.places)
+        fields = included_fields(query)
+        parts = [
+            self._part(query, span, term, place, own)
+            for term, place in zip(terms, start, strict=True)
+        ]
+        reading = [(part, query.limit) for part in parts if not part.exhausted]
+        while reading:
+            outcomes = await asyncio.gather(
+                *(self._read_part(query, fields, *ask) for ask in reading), return_exceptions=True
+            )
+            if any(isinstance(outcome, _LostPlace) for outcome in outcomes):
+                return None
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            matching = [[r for r in part.listed if _beyond(query, r)] for part in parts]
+            horizon = _horizon(parts, query.order)
+            certain = [
+                record
+                for record in merge_parts(matching, query.order)
+                if horizon is None or _before(record.created_at, horizon, query.order)
+            ]
+            if horizon is None or len(certain) >= query.limit:
+                break
+            need = query.limit - len(certain)
+            reading = [
+                (part, _next_ask(part, len(matched), need))
+                for part, matched in zip(parts, matching, strict=True)
+                if part.reaches == horizon
+            ]
+        merged = _up_to_last_millisecond(certain, query.limit)
+        free = pushdown(replace(query, after=None), span, self.name)
+        for moment, ranked in tie_orders(merged, matching):
+            if ranked is None:
+                millisecond = [*free, time_clause("lt", moment + _MILLISECOND)]
+                listed = await self._since(moment, millisecond, fields, MAX_PAGE)
+                ranked = listed if query.order is Order.ASC else listed[::-1]
+            merged = order_ties(merged, moment, ranked)
+        merged = merged[: query.limit]
+        carried = (own.created_at, start) if own is not None else None
+        along = places_at(merged, matching, carried)
+        entries = [
+            StreamEntry(record, UnionHint(query.order, places).dump())
+            for record, places in zip(merged, along, strict=True)
+        ]
+        return Stream(entries, lead=query.resume)
+
+    def _part(
+        self,
+        query: StreamQuery,
+        span: TimeWindow,
+        term: str | None,
+        place: str | None,
+        own: Boundary | None,
+    ) -> _Part:
+        """One part at its place: after its own last record, else (none of it passed yet)
+        from this account's boundary's millisecond on, else from another account's
+        boundary or the window's edge. A part the filter rules out is done already."""
+        if term is None:
+            return _Part([], place, exhausted=True)
+        free = [*pushdown(replace(query, after=None), span, self.name), term]
+        if place is not None:
+            return _Part(free, place)
+        if own is not None:
+            op = "ge" if query.order is Order.ASC else "le"
+            return _Part([*free, time_clause(op, own.created_at)], None)
+        return _Part([*pushdown(query, span, self.name), term], None)
+
+    async def _read_part(
+        self, query: StreamQuery, fields: tuple[str, ...] | None, part: _Part, ask: int
+    ) -> None:
+        """The next `ask` records of a part's listing, in the query's order."""
+        ask = min(MAX_PAGE, ask)
+        if query.order is Order.DESC and part.place is None:
+            first = min(MAX_PAGE, ask + 1)
+            listed, more = await self._newest(query, part.clauses, fields, first, whole=True)
+            exhausted = not more
+        else:
+            around = {"after" if query.order is Order.ASC else "before": part.place}
+            reply = await self._list(Order.ASC, ask, part.clauses, fields, **around)
+            if reply.status == 400:
+                raise _LostPlace
+            items, more = self._read_list(reply)
+            listed = items if query.order is Order.ASC else items[::-1]
+            exhausted = not more or len(items) < ask
+        part.take(ask, listed, exhausted)
 
     async def _since(
         self, moment: datetime, clauses: list[str], fields: tuple[str, ...] | None, ask: int
@@ -449,6 +604,111 @@ def _anchor(query: StreamQuery, account: str) -> str | None:
     return None
 
 
+def _listing_lead(query: StreamQuery, account: str) -> dict[str, Any]:
+    """Where a newest-first listing starts: the lead an earlier page left, else the time
+    bound of the boundary (`u`, microseconds since the epoch, exclusive), else the window's
+    end (no `u`)."""
+    hint = query.resume
+    if isinstance(hint, dict) and hint.get("o") == Order.DESC.value and "s" not in hint:
+        until = hint.get("u")
+        if until is None or (isinstance(until, int) and not isinstance(until, bool)):
+            return {"o": Order.DESC.value} if until is None else {"o": Order.DESC.value, "u": until}
+    boundary = query.after
+    if boundary is None or boundary.provider == account:
+        return {"o": Order.DESC.value}
+    until = boundary.created_at
+    if account < boundary.provider:
+        until += _MICROSECOND  # this account's record at the same instant lies after it
+    return {"o": Order.DESC.value, "u": (until - _EPOCH) // _MICROSECOND}
+
+
+def _until_clauses(lead: dict[str, Any]) -> list[str]:
+    until = lead.get("u")
+    if until is None:
+        return []
+    try:
+        return [time_clause("lt", _EPOCH + until * _MICROSECOND)]
+    except OverflowError:
+        return []
+
+
+def _beyond(query: StreamQuery, record: SmsRecord) -> bool:
+    """A record a stream yields: matching, and past a boundary of another account
+    (listings from a hint or a lead start before that boundary)."""
+    boundary = query.after
+    foreign = boundary is not None and boundary.provider != record.provider
+    if foreign and boundary is not None and not is_after(record, boundary, query.order):
+        return False
+    return wanted(query, record)
+
+
+def _valid_sid(sid: object) -> bool:
+    return isinstance(sid, str) and _SID.fullmatch(sid) is not None
+
+
+def _up_to_last_millisecond(merged: list[SmsRecord], limit: int) -> list[SmsRecord]:
+    """The first `limit` records and any more of the last one's millisecond, whose order
+    decides which of them are the first `limit`."""
+    if len(merged) <= limit:
+        return merged
+    edge = merged[limit - 1].created_at
+    return merged[:limit] + [r for r in merged[limit:] if r.created_at == edge]
+
+
+@dataclass(slots=True)
+class _Part:
+    """One part of a number union: its clauses, where its listing stands, what it listed
+    on this page (in the query's order) and whether it has no more."""
+
+    clauses: list[str]
+    place: str | None
+    exhausted: bool = False
+    listed: list[SmsRecord] = field(default_factory=list)
+    asked: int = 0
+
+    def take(self, asked: int, listed: list[SmsRecord], exhausted: bool) -> None:
+        self.listed.extend(listed)
+        self.place = listed[-1].provider_record_id if listed else self.place
+        self.exhausted = exhausted or not listed
+        self.asked = asked
+
+    @property
+    def reaches(self) -> datetime | None:
+        """The time its listing reached, past which its records are unknown; None when it
+        has no more."""
+        return None if self.exhausted or not self.listed else self.listed[-1].created_at
+
+
+def _next_ask(part: _Part, matched: int, need: int) -> int:
+    """How many more records a part that holds up the page lists: what its share of
+    matching records so far says the page still needs, at least twice its last ask; the
+    most the API gives while none of it has matched (the MMS part of a rare number)."""
+    if matched == 0:
+        return MAX_PAGE
+    return max(2 * part.asked, math.ceil(need * len(part.listed) / matched))
+
+
+def _horizon(parts: list[_Part], order: Order) -> datetime | None:
+    """The earliest time, in `order`, at which a part's listing stops short: union records
+    strictly before it are certain. None when every part is done."""
+    reached = [part.reaches for part in parts if part.reaches is not None]
+    if not reached:
+        return None
+    return min(reached) if order is Order.ASC else max(reached)
+
+
+def _before(moment: datetime, horizon: datetime, order: Order) -> bool:
+    return moment < horizon if order is Order.ASC else moment > horizon
+
+
+class _LostPlace(Exception):
+    """A part's place is not in its listing any more (the record is gone)."""
+
+
+def _has_ties(records: list[SmsRecord]) -> bool:
+    return len({record.created_at for record in records}) < len(records)
+
+
 def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:
     """Filter clauses that never drop a record the gateway-side filter keeps (it still runs).
 
@@ -481,11 +741,13 @@ def pushdown(query: StreamQuery, span: TimeWindow, account: str) -> list[str]:
 
 
 def time_clause(op: str, moment: datetime) -> str:
-    """A `date_insert` bound at the API's millisecond precision. A moment between two
-    milliseconds is rounded down and the bound made inclusive: never narrower than asked."""
+    """A `date_insert` bound at the API's millisecond precision (documented), exact for
+    every record: a moment between two milliseconds becomes the next millisecond, which
+    `ge`/`lt` bound exactly the records `gt`/`ge` and `lt`/`le` the moment would."""
     whole = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     if whole != moment:
-        op = _INCLUSIVE.get(op, op)
+        whole += _MILLISECOND
+        op = _EXACT_AFTER_ROUNDING_UP[op]
     return f"date_insert {op} '{iso_millis(whole)}'"
 
 

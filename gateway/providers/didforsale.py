@@ -137,8 +137,10 @@ class DidForSaleAdapter:
         span = query_span(query, self.name)
         if span is None or record_filter.type is MessageType.MMS:
             return
-        first, last = self._listed_range(span.start, span.end)
-        async with aclosing(self._pages(first, last, 0)) as pages:
+        listed = self._listed_range(span.start, span.end)
+        if listed is None:
+            return
+        async with aclosing(self._pages(*listed, 0)) as pages:
             async for _, page in pages:
                 matching = [record for record in page.records if wanted(query, record)]
                 yield ScanPage(matching, more=not page.is_last)
@@ -156,10 +158,9 @@ class DidForSaleAdapter:
     async def check(self) -> None:
         """Lists the last minute, past the cache: authenticated, one call, usually empty."""
         now = datetime.now(UTC)
-        first, last = wall_range(now - _CHECK_WINDOW, now, self._zone)
-        await self.fetch_page(
-            first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT), 0, cached=False
-        )
+        listed = self._listed_range(now - _CHECK_WINDOW, now)
+        assert listed is not None, "a minute holds whole seconds"
+        await self.fetch_page(*listed, 0, cached=False)
 
     async def fetch_page(
         self, first: str, last: str, token: PageToken, *, cached: bool = True
@@ -232,10 +233,10 @@ class DidForSaleAdapter:
         hinted = resume is not None
         if resume is None:
             start = span.start if query.after is None else max(span.start, query.after.created_at)
-            if start >= span.end:
+            listed = self._listed_range(start, span.end)
+            if listed is None:
                 return Stream()
-            first, last = (t.strftime(DATE_FORMAT) for t in wall_range(start, span.end, self._zone))
-            resume = _AscendingHint(first, last, 0, 0)
+            resume = _AscendingHint(*listed, 0, 0)
         found: list[StreamEntry] = []
         lead: dict[str, Any] | None = None
         tail: dict[str, Any] | None = None
@@ -257,11 +258,14 @@ class DidForSaleAdapter:
                 tail = resume.at(token, len(page.records)).dump()
         return Stream(found, lead=lead or tail)
 
-    def _listed_range(self, start: datetime, end: datetime) -> tuple[str, str]:
-        """The body's inclusive wall-clock range for `[start, end)`, as an oldest-first walk
-        from `start` lists it, so that the page cache serves a scan the walk's pages."""
-        first, last = wall_range(start, end, self._zone)
-        return first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT)
+    def _listed_range(self, start: datetime, end: datetime) -> tuple[str, str] | None:
+        """The body's inclusive wall-clock range for exactly `[start, end)`, the same for a
+        scan as for an oldest-first walk from `start`, so that the page cache serves each
+        the other's pages; None when no wall-clock second falls in it."""
+        wall = wall_range(start, end, self._zone)
+        if wall is None:
+            return None
+        return wall[0].strftime(DATE_FORMAT), wall[1].strftime(DATE_FORMAT)
 
     async def _descending(self, query: StreamQuery, span: TimeWindow) -> Stream:
         """Walks back through adjacent time windows, each listed whole (from the cache after
@@ -291,10 +295,10 @@ class DidForSaleAdapter:
 
     async def _records(self, start: datetime, end: datetime) -> AsyncGenerator[SmsRecord]:
         """Records created in `[start, end)`, in the provider's listing order."""
-        first, last = wall_range(start, end, self._zone)
-        async with aclosing(
-            self._pages(first.strftime(DATE_FORMAT), last.strftime(DATE_FORMAT), 0)
-        ) as pages:
+        listed = self._listed_range(start, end)
+        if listed is None:
+            return
+        async with aclosing(self._pages(*listed, 0)) as pages:
             async for _, page in pages:
                 for record in page.records:
                     if start <= record.created_at < end:

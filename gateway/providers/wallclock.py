@@ -8,8 +8,10 @@ wall-clock order and the gateway merges them in UTC order. So:
 - a wall time skipped when clocks go forward (which a real clock never shows) maps to the
   instant of the jump.
 
-Asking for a UTC range (`wall_range`) must never miss a record, so it widens by the zone's
-offsets around each end; the caller filters by the mapped instant afterwards.
+Asking for a UTC range (`wall_range`) must neither miss a record nor list more than needed
+(a wider range costs calls when rows are dense), so it is the exact preimage of the range under
+`wall_to_utc`: the whole-second wall times that map into it. Since that mapping is monotone,
+the preimage is one interval of wall times, found by bisection across the zone's changes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _SECOND = timedelta(seconds=1)
-_MICROSECOND = timedelta(microseconds=1)
-_AROUND = (timedelta(hours=-6), timedelta(0), timedelta(hours=6))
+_WIDEST_OFFSET = timedelta(hours=27)
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
@@ -32,30 +33,31 @@ def wall_to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     return _jump_instant(wall, zone)
 
 
-def wall_range(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """Inclusive naive wall-clock bounds, whole seconds, that cover every wall time whose
-    `wall_to_utc` lies in `[start, end)` (aware datetimes)."""
-    first = min(max(start, _EARLIEST), _LATEST)
-    last = min(max(end - _MICROSECOND, _EARLIEST), _LATEST)
-    low = first + min(_offsets_around(first, zone))
-    high = last + max(_offsets_around(last, zone))
-    return _naive_second(low), _naive_second(high)
+def wall_range(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """Inclusive naive wall-clock bounds, whole seconds, holding exactly the wall times whose
+    `wall_to_utc` lies in `[start, end)` (aware datetimes); None when no whole-second wall
+    time does, so that no call is made for it."""
+    first = _first_wall_from(min(max(start, _EARLIEST), _LATEST), zone)
+    last = _first_wall_from(min(max(end, _EARLIEST), _LATEST), zone) - _SECOND
+    return (first, last) if first <= last else None
 
 
 def floor_second(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def _offsets_around(moment: datetime, zone: ZoneInfo) -> list[timedelta]:
-    offsets = []
-    for shift in _AROUND:
-        offset = (moment + shift).astimezone(zone).utcoffset()
-        offsets.append(offset if offset is not None else timedelta(0))
-    return offsets
-
-
-def _naive_second(moment: datetime) -> datetime:
-    return floor_second(moment.astimezone(UTC).replace(tzinfo=None))
+def _first_wall_from(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The earliest whole-second wall time whose `wall_to_utc` is at or after `moment`: a
+    bisection over the seconds around its UTC reading, which no zone offset exceeds."""
+    reading = floor_second(moment.astimezone(UTC).replace(tzinfo=None))
+    low, high = reading - _WIDEST_OFFSET, reading + _WIDEST_OFFSET
+    while high - low > _SECOND:
+        middle = low + timedelta(seconds=(high - low) // _SECOND // 2)
+        if wall_to_utc(middle, zone) >= moment:
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def _jump_instant(wall: datetime, zone: ZoneInfo) -> datetime:

@@ -57,6 +57,7 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
             default_page_size=settings.server.default_page_size,
             max_page_size=settings.server.max_page_size,
             default_window_days=settings.server.default_window_days,
+            window_end_step_seconds=settings.cache.window_end_step_seconds,
         ),
         deadline_seconds=settings.server.request_deadline_seconds,
     )

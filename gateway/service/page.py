@@ -17,6 +17,7 @@ class PagingRules:
     default_page_size: int = 20
     max_page_size: int = 100
     default_window_days: int = 30
+    window_end_step_seconds: float = 0  # see `PagePlanner.window_for`
 
 
 @dataclass(frozen=True, slots=True)

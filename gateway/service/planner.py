@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from gateway.errors import BadCursor, BadUserInput
 from gateway.paging.cursor import Cursor, CursorCodec, CursorError, filter_hash
@@ -19,6 +19,8 @@ from gateway.service.page import PageRequest, PagingRules
 
 AccountSelection = Callable[[RecordFilter], Sequence[ProviderAdapter]]
 """Which accounts a page reads, for its filter."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _EXCLUSIVE_ARGUMENTS = (
     ("first", "last", "Give either `first` or `last`, not both."),
@@ -135,13 +137,26 @@ class PagePlanner:
     def window_for(self, record_filter: RecordFilter) -> TimeWindow:
         """The walk's fixed time range, set by its first page and carried by its cursors:
         from `createdAfter`, else `default_window_days` before its end; to `createdBefore`,
-        else now."""
+        else now rounded up to the next multiple of `window_end_step_seconds`. Rounded, the
+        end (and so every upstream request of a first page) stays the same for a whole step,
+        so that identical first pages are served from the page cache; records created up to
+        it are still included."""
         start, end = record_filter.created_after, record_filter.created_before
         if start is not None and end is not None and start > end:
             raise BadUserInput("filter.createdAfter must not be later than filter.createdBefore.")
-        end = end or self._clock()
+        end = end or round_up(self._clock(), self._rules.window_end_step_seconds)
         start = start or end - timedelta(days=self._rules.default_window_days)
         return TimeWindow(start, max(start, end))
+
+
+def round_up(moment: datetime, step_seconds: float) -> datetime:
+    """The first multiple of `step_seconds` since the epoch at or after `moment` (whole
+    microseconds); `moment` itself for a step of 0. Every replica rounds alike."""
+    step = round(step_seconds * 1_000_000)
+    if step <= 0:
+        return moment
+    since_epoch = (moment - _EPOCH) // timedelta(microseconds=1)
+    return _EPOCH + timedelta(microseconds=-(-since_epoch // step) * step)
 
 
 def _check_exclusive(request: PageRequest) -> None:

@@ -488,17 +488,30 @@ async def test_a_walk_yields_exactly_the_filtered_merged_order(scenario: Scenari
 @PROPERTY
 @given(scenario=scenarios())
 async def test_a_walk_stays_within_the_upstream_call_budget(scenario: Scenario) -> None:
-    """Per CarrierX account one call per page, unless the filter has a number: the filter
-    grammar has only `and`, so that one is applied in the gateway, which must read past the
-    records it drops. A newest-first walk may spend more on its first page, to read its
-    same-millisecond runs again ascending (the API leaves the order of ties in `desc` open):
-    one call, doubling its size while a run goes on, so at most 1 + log2(longest run) calls.
-    Per DIDforSale account a bound in N, the rows in the filter's time range, whatever the
-    other filters (the CDR listing narrows by time alone); an account the filter rules out is
-    never called."""
+    """Per CarrierX account one call per page. A newest-first walk may spend more on its
+    first page, to read its same-millisecond runs again ascending (the API leaves the order
+    of ties in `desc` open): one call, doubling its size while a run goes on, so at most
+    1 + log2(longest run) calls. Per DIDforSale account a bound in N, the rows in the
+    filter's time range, whatever the other filters (the CDR listing narrows by time
+    alone); an account the filter rules out is never called.
+
+    Two kinds of CarrierX filter cannot meet one call a page, whatever the adapter does
+    within the contract, and are left out of the CarrierX bound (not of the others):
+
+    - a `number`: the grammar has only `and`, so it is three listings (sender, recipient,
+      MMS) read at once on every page, and the MMS one, checked in the gateway, reads on
+      while it holds up the page; `test_upstream_calls.py` counts these on fixed data;
+    - a catch-all the API cannot be asked for, `direction: UNDIRECTED` or `UNKNOWN` among
+      `statuses`: each stands for values outside the documented set and for null, which no
+      documented operator selects (a complement misses nulls where the API reads them as
+      SQL does), so the gateway filters them and reads on, in doubling pages, past the
+      records it drops.
+    """
     _, pages, calls = await walk_and_count(scenario)
     newest_first = (scenario.order == "CREATED_AT_DESC") == scenario.forward
-    if "number" not in scenario.filter:
+    chosen = scenario.filter
+    catch_all = chosen.get("direction") == "UNDIRECTED" or "UNKNOWN" in chosen.get("statuses", [])
+    if "number" not in chosen and not catch_all:
         for name in scenario.cx:
             longest = max(Counter(r["date_insert"] for r in scenario.cx[name]).values(), default=1)
             rereads = 1 + math.ceil(math.log2(longest + 1)) if newest_first else 0

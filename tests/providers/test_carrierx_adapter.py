@@ -1,5 +1,6 @@
 """The CarrierX adapter against the simulator, over loopback HTTP."""
 
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -145,7 +146,7 @@ async def test_pushdown_equals_filtering_the_whole_stream(cx, everything, narrow
 
 
 @pytest.mark.parametrize("order", list(Order))
-async def test_a_number_filter_is_applied_in_the_gateway(cx, everything, order):
+async def test_a_number_filter_is_a_union_of_three_listings_read_at_once(cx, everything, order):
     group = next(r for r in everything if len(r.group_recipients) > 1)
     number = group.group_recipients[0]
     narrowing = RecordFilter(number=number)
@@ -154,11 +155,21 @@ async def test_a_number_filter_is_applied_in_the_gateway(cx, everything, order):
     recording, urls = recording_session()
     async with recording:
         adapter = CarrierXAdapter(cx_settings(cx.base_url), recording)
-        assert (await adapter.stream(query(order, 5, narrowing=narrowing))).records == expected[:5]
-    asked = [int(params["limit"]) for params in sent_params(urls)]
-    assert asked[0] == (5 if order is Order.ASC else 6)
-    assert asked == sorted(asked) and max(asked) <= 1000
-    assert all("number" not in params.get("filter", "") for params in sent_params(urls))
+        stream = await adapter.stream(query(order, 5, narrowing=narrowing))
+        assert stream.records == expected[:5]
+        resumed = replace(
+            query(order, 1000, narrowing=narrowing, after=Boundary.of(stream.records[-1])),
+            resume=stream.entries[-1].resume,
+        )
+        assert (await adapter.stream(resumed)).records == expected[5:]
+    first_three = sent_params(urls)[:3]
+    digits = number.removeprefix("+")
+    assert sorted(params["filter"].split(" and ")[-1] for params in first_three) == [
+        f"number_dst eq '{digits}'",
+        f"number_src eq '{digits}'",
+        "type eq 'mms'",
+    ]
+    assert {params["limit"] for params in first_three} == {"5" if order is Order.ASC else "6"}
 
 
 async def test_it_asks_for_no_more_than_it_needs(cx):

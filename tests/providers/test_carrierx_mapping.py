@@ -152,18 +152,23 @@ def test_the_window_is_always_pushed_down():
     assert clauses() == WINDOW_CLAUSES
 
 
-def test_time_clauses_never_narrow_below_a_millisecond():
-    assert time_clause("ge", millis(2024, 1, 1, 0, 0, 0, 1500)) == (
-        "date_insert ge '2024-01-01T00:00:00.001Z'"
-    )
-    assert time_clause("gt", millis(2024, 1, 1, 0, 0, 0, 1500)) == (
-        "date_insert ge '2024-01-01T00:00:00.001Z'"
-    )
-    assert time_clause("lt", millis(2024, 1, 1, 0, 0, 0, 1500)) == (
-        "date_insert le '2024-01-01T00:00:00.001Z'"
-    )
-    assert time_clause("lt", millis(2024, 1, 1, 0, 0, 0, 1000)) == (
-        "date_insert lt '2024-01-01T00:00:00.001Z'"
+@pytest.mark.parametrize(
+    ("op", "sent"),
+    [
+        ("ge", "ge '2024-01-01T00:00:00.002Z'"),  # 1.5 ms: the first record at or after is 2 ms
+        ("gt", "ge '2024-01-01T00:00:00.002Z'"),
+        ("lt", "lt '2024-01-01T00:00:00.002Z'"),  # the last record before is 1 ms
+        ("le", "lt '2024-01-01T00:00:00.002Z'"),
+    ],
+)
+def test_a_bound_between_milliseconds_becomes_the_exact_millisecond(op, sent):
+    assert time_clause(op, millis(2024, 1, 1, 0, 0, 0, 1500)) == f"date_insert {sent}"
+
+
+@pytest.mark.parametrize("op", ["ge", "gt", "lt", "le"])
+def test_a_bound_on_a_millisecond_is_sent_as_it_is(op):
+    assert time_clause(op, millis(2024, 1, 1, 0, 0, 0, 1000)) == (
+        f"date_insert {op} '2024-01-01T00:00:00.001Z'"
     )
 
 

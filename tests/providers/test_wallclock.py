@@ -51,24 +51,51 @@ near_changes = st.sampled_from(
     start_shift=st.integers(-4 * 3600 * 1000, 4 * 3600 * 1000),
     length=st.integers(1, 3 * 3600 * 1000),
 )
-def test_a_range_covers_every_wall_time_mapped_into_it(
+def test_a_range_holds_exactly_the_wall_times_mapped_into_it(
     zone, change, wall_shift, start_shift, length
 ):
     change = change.replace(tzinfo=UTC)
     wall = change.astimezone(zone).replace(tzinfo=None) + timedelta(seconds=wall_shift)
     start = change + timedelta(milliseconds=start_shift)
     end = start + timedelta(milliseconds=length)
-    first, last = wall_range(start, end, zone)
-    if start <= wall_to_utc(wall, zone) < end:
-        assert first <= wall <= last
+    listed = wall_range(start, end, zone)
+    inside = start <= wall_to_utc(wall, zone) < end
+    if listed is None:
+        assert not inside
+        return
+    first, last = listed
+    assert (first <= wall <= last) == inside
     assert first.microsecond == last.microsecond == 0
+    assert start <= wall_to_utc(first, zone) and wall_to_utc(last, zone) < end
+
+
+def test_a_range_across_the_spring_forward_gap_lists_no_extra_hour():
+    start, end = SPRING_FORWARD - timedelta(minutes=1), SPRING_FORWARD + timedelta(minutes=1)
+    assert wall_range(start, end, CHICAGO) == (
+        datetime(2024, 3, 10, 1, 59, 0),
+        datetime(2024, 3, 10, 3, 0, 59),
+    )
+
+
+def test_a_range_in_the_repeated_hour_reads_it_as_its_first_occurrence():
+    second_occurrence = FALL_BACK + timedelta(minutes=30)  # 01:30 CST, after 01:30 CDT
+    assert wall_range(FALL_BACK - timedelta(minutes=30), FALL_BACK, CHICAGO) == (
+        datetime(2024, 11, 3, 1, 30, 0),
+        datetime(2024, 11, 3, 1, 59, 59),
+    )
+    assert wall_range(FALL_BACK, second_occurrence, CHICAGO) is None
+
+
+def test_a_range_within_one_second_holds_no_wall_time():
+    start = datetime(2024, 1, 1, 10, 0, 0, 200_000, tzinfo=UTC)
+    assert wall_range(start, start + timedelta(milliseconds=500), CHICAGO) is None
 
 
 def test_a_range_in_utc_is_the_exact_seconds():
     start = datetime(2024, 1, 1, 10, 0, 0, 500_000, tzinfo=UTC)
     end = datetime(2024, 1, 1, 11, 0, tzinfo=UTC)
     assert wall_range(start, end, ZoneInfo("UTC")) == (
-        datetime(2024, 1, 1, 10, 0, 0),
+        datetime(2024, 1, 1, 10, 0, 1),
         datetime(2024, 1, 1, 10, 59, 59),
     )
 
