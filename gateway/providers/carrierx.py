@@ -47,6 +47,7 @@ from gateway.providers.number_union import (
     places_at,
     tie_orders,
 )
+from gateway.providers.read_once import ReadOnce
 from gateway.providers.span import query_span, scan_query, wanted
 from gateway.records import (
     Direction,
@@ -64,6 +65,10 @@ from gateway.records import (
 
 KIND = ProviderKind.CARRIERX
 MAX_PAGE = 1000
+LISTINGS_KEPT = 16
+"""Listings kept as records (`ReadOnce`): enough for the first pages every account is
+asked again and again, few enough that a long walk, which never reads a listing twice,
+holds little."""
 _SID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 _URL = re.compile(r"\S+://\S+")
 _REASON_MAX = 200
@@ -87,6 +92,7 @@ class CarrierXAdapter:
         self._settings = settings
         self._cache = cache or PageCache.disabled()
         self._records_url = settings.base + "/sms/message_drs"
+        self._listings: ReadOnce[tuple[list[SmsRecord], bool]] = ReadOnce(LISTINGS_KEPT)
         self._label = account_label(KIND.value, settings.name)
         self._client = AccountClient(
             session,
@@ -461,6 +467,12 @@ class CarrierXAdapter:
         if not isinstance(items, list):
             raise ProviderError(self.name, f"{self._label} sent a reply that is not a list")
         more = body.get("has_more")
+        if not reply.payload:
+            return self._mapped(items, more)
+        records, more = self._listings.read(reply.payload, lambda: self._mapped(items, more))
+        return list(records), more
+
+    def _mapped(self, items: list[Any], more: Any) -> tuple[list[SmsRecord], bool]:
         records = [map_item(item, account=self.name) for item in items]
         return records, more if isinstance(more, bool) else bool(records)
 
