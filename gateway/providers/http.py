@@ -218,7 +218,6 @@ class AccountClient:
             if loop.time() < budget_ends:
                 return
             self._slots.release()
-        UPSTREAM_REQUESTS.labels(self._provider, "no_slot").inc()
         raise _NoSlot(f"{self._label} had no free connection within {seconds:g}s")
 
     async def _timed_exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
