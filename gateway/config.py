@@ -68,6 +68,9 @@ class CacheSettings(_Section):
     backend: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     ttl_seconds: float = Field(default=30, ge=0)
+    max_memory_mb: float = Field(default=32, gt=0)
+    """What the in-process backend may hold, in MiB of cached replies: enough for a few
+    walks' DIDforSale windows, far below what the process's own memory should grow by."""
 
 
 class _ProviderSettings(_Section):
