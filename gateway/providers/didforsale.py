@@ -182,7 +182,7 @@ class DidForSaleAdapter:
 
         async def load() -> bytes:
             reply = await self._client.request("POST", self._url, retry=True, json=body)
-            fresh.append(read_page(reply, account=self.name, zone=self._zone))
+            fresh.append(self._parsed(reply.payload, reply))
             return reply.payload
 
         if not cached:
@@ -195,13 +195,14 @@ class DidForSaleAdapter:
         assert payload is not None, "load() returns bytes or raises"
         return self._parsed(payload)
 
-    def _parsed(self, payload: bytes) -> CdrPage:
-        """A cached page as records; the same bytes are read once, since descending walks
-        list a whole window again for every GraphQL page."""
+    def _parsed(self, payload: bytes, reply: HttpReply | None = None) -> CdrPage:
+        """A page as records, from the reply just received or else from cached bytes; the
+        same bytes are read once, since descending walks list a whole window again for every
+        GraphQL page, and requests that read one page at once then share its records."""
         digest = hashlib.blake2b(payload, digest_size=16).digest()
         page = self._pages_read.get(digest)
         if page is None:
-            reply = HttpReply(200, decode_json(payload), payload)
+            reply = reply or HttpReply(200, decode_json(payload), payload)
             page = self._pages_read[digest] = read_page(reply, account=self.name, zone=self._zone)
         return page
 
