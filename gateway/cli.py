@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
 import secrets
-import signal
 import sys
-from collections.abc import Coroutine
 from pathlib import Path
-
-from aiohttp import web
 
 from gateway.config import Settings, load_settings, parse_settings
 from gateway.errors import ConfigError
-from gateway.request_ids import RequestIdFilter
+from gateway.server.running import bound_port, configure_logging, listen, run, until_stopped
 
 DEMO_TIMEZONE = "America/Chicago"
 EXAMPLE_QUERY = """{
@@ -28,11 +22,12 @@ EXAMPLE_QUERY = """{
 }"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The command line, every subcommand with its options."""
+    line = argparse.ArgumentParser(
         prog="sms-gateway", description="One GraphQL API over the SMS records of several providers."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = line.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="run on built-in provider simulators, no config")
     demo.add_argument("--host", default="127.0.0.1")
@@ -42,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, required=True)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="processes serving the port (0: one per core; default 1)",
+    )
 
     simulate = commands.add_parser("simulate", help="run one provider simulator alone")
     simulate.add_argument("kind", choices=["didforsale", "carrierx"])
@@ -63,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         "new-token",
         help="print a fresh client token, then the token_sha256 line for its [[clients]] entry",
     )
-    return parser
+    return line
 
 
 def _share(text: str) -> float:
@@ -71,6 +72,20 @@ def _share(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
     return value
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value or cores()
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers narrow)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _seconds(text: str) -> float:
@@ -81,12 +96,8 @@ def _seconds(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(levelname)s %(name)s [%(request_id)s]: %(message)s"
-    )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RequestIdFilter())
+    args = parser().parse_args(argv)
+    configure_logging()
     if args.command == "export-schema":
         from gateway.schema import export_sdl
 
@@ -120,53 +131,30 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         host = args.host or settings.server.host
         port = args.port if args.port is not None else settings.server.port
-        return _run(_serve(settings, host, port), host, port)
-    return _run(_demo(args.host, args.port), args.host, args.port)
+        if args.workers > 1:
+            return _serve_workers(settings, host, port, args.workers)
+        return run(_serve(settings, host, port), host, port)
+    return run(_demo(args.host, args.port), args.host, args.port)
 
 
-def _run(program: Coroutine[None, None, None], host: str, port: int) -> int:
-    """Runs until SIGINT or SIGTERM; a port that cannot be bound is one line, not a traceback."""
-    try:
-        asyncio.run(program)
-    except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        print(f"sms-gateway: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
-        return 1
-    return 0
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> int:
+    from gateway.server.workers import reuse_port_supported, serve_workers
 
-
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-
-
-async def _listen(app: web.Application, host: str, port: int, grace: float) -> web.AppRunner:
-    """Serves `app`; the runner's cleanup stops accepting at once, then gives requests in
-    flight up to `grace` seconds before the app's own cleanup closes its client session."""
-    from gateway.server import announce_access
-
-    runner = web.AppRunner(app, shutdown_timeout=grace)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-    except OSError:
-        await runner.cleanup()
-        raise
-    announce_access(app)
-    return runner
+    if not reuse_port_supported():
+        print("sms-gateway: --workers needs SO_REUSEPORT, which this system lacks", file=sys.stderr)
+        return 2
+    return serve_workers(settings, host, port, workers)
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
-    from gateway.server import create_app
+    from gateway.server import announce_access, create_app
 
-    grace = settings.server.shutdown_grace_seconds
-    runner = await _listen(await create_app(settings), host, port, grace)
-    print(f"sms-gateway: GraphQL on http://{host}:{port}/graphql", flush=True)
+    app = await create_app(settings)
+    runner = await listen(app, host, port, settings.server.shutdown_grace_seconds)
+    announce_access(app)
+    print(f"sms-gateway: GraphQL on http://{host}:{bound_port(runner)}/graphql", flush=True)
     try:
-        await _until_stopped()
+        await until_stopped()
     finally:
         await runner.cleanup()
 
@@ -205,20 +193,21 @@ def demo_settings(didforsale_url: str, carrierx_url: str, port: int) -> Settings
 
 
 async def _demo(host: str, port: int) -> None:
-    from gateway.server import create_app
+    from gateway.server import announce_access, create_app
     from gateway.simulators.runner import start_demo_simulators
 
     simulators = await start_demo_simulators(timezone=DEMO_TIMEZONE)
     try:
         settings = demo_settings(simulators.didforsale_url, simulators.carrierx_url, port)
-        grace = settings.server.shutdown_grace_seconds
-        runner = await _listen(await create_app(settings), host, port, grace)
-        print(f"GraphiQL: http://{host}:{port}/graphql")
+        app = await create_app(settings)
+        runner = await listen(app, host, port, settings.server.shutdown_grace_seconds)
+        announce_access(app)
+        print(f"GraphiQL: http://{host}:{bound_port(runner)}/graphql")
         print("Try this query:")
         print(EXAMPLE_QUERY)
         print("Ctrl-C stops the demo.", flush=True)
         try:
-            await _until_stopped()
+            await until_stopped()
         finally:
             await runner.cleanup()
     finally:

@@ -30,6 +30,7 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 _SHA256_HEX = r"^[0-9a-f]{64}$"
 EVERY_ACCOUNT = "*"
+DEFAULT_REQUEST_DEADLINE_SECONDS = 5.0
 
 
 class _Section(BaseModel):
@@ -47,6 +48,8 @@ class ServerSettings(_Section):
     default_window_days: int = Field(default=30, ge=1)
     cors_origins: tuple[str, ...] = ()
     shutdown_grace_seconds: float = Field(default=10, gt=0)
+    request_deadline_seconds: float = Field(default=DEFAULT_REQUEST_DEADLINE_SECONDS, gt=0)
+    """How long a request waits for its accounts; one still out then is cut from it."""
     introspection: bool = True
 
     @model_validator(mode="after")

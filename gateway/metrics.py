@@ -37,3 +37,10 @@ BREAKER_OPEN = Gauge(
     ["provider"],
     registry=REGISTRY,
 )
+DOCUMENTS_PREPARED = Counter(
+    "gateway_documents_prepared_total",
+    "GraphQL documents parsed, validated or compiled into a plan anew, by stage (`parse`, "
+    "`validate`, `plan`); documents seen before are served from bounded caches and not counted.",
+    ["stage"],
+    registry=REGISTRY,
+)

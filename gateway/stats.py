@@ -4,8 +4,9 @@ Totals cover what a walk with the same filter would list: the same window, accou
 pushdown. Each account is scanned in parallel in its API's largest pages and added up page by
 page (`gateway.totals`), so memory is bounded by the buckets, never by the records. An account
 may make at most `max_calls` upstream calls; past that its totals stop where they are. An
-account that fails adds nothing, so the totals hold the other accounts exactly. Either way the
-totals are not `complete` and the account's status says why. Knows neither GraphQL nor HTTP.
+account that fails, or is not read whole by the request's deadline, adds nothing, so the
+totals hold the other accounts exactly. Either way the totals are not `complete` and the
+account's status says why. Knows neither GraphQL nor HTTP.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gateway.errors import CallLimitReached, GatewayError, ProviderFailure
 from gateway.providers.base import ProviderAdapter
 from gateway.records import RecordFilter, TimeWindow
 from gateway.service import ProviderStatus, RecordService
+from gateway.service.deadline import Deadline
 from gateway.service.fanout import unexpected_failure
 from gateway.totals import Bucket, Grouping, StatsKey, Tally, zone_named
 
@@ -65,8 +67,12 @@ class StatsService:
         """Raises `BadUserInput` for a bad time zone, key list or filter, before any call."""
         grouping = Grouping(request.group_by, zone_named(request.time_zone))
         window, adapters = self._records.reach(request.filter)
+        deadline = self._records.deadline()
         outcomes = await asyncio.gather(
-            *(self._account(adapter, window, request.filter, grouping) for adapter in adapters)
+            *(
+                self._account(adapter, window, request.filter, grouping, deadline)
+                for adapter in adapters
+            )
         )
         tally = Tally(grouping)
         statuses: list[ProviderStatus] = []
@@ -88,21 +94,34 @@ class StatsService:
         window: TimeWindow,
         record_filter: RecordFilter,
         grouping: Grouping,
+        deadline: Deadline,
     ) -> _Outcome:
-        tally = Tally(grouping)
-        calls = 0
+        """One account's totals, whole by the request's deadline or not at all."""
         try:
-            scan = adapter.scan(window, record_filter, grouping.fields)
-            async with aclosing(scan) as pages:
-                async for page in pages:
-                    calls += 1
-                    tally.add(page.records)
-                    if page.more and calls >= self._max_calls:
-                        return _Outcome(tally, self._cut_short(adapter.name, tally))
+            return await deadline.within(
+                adapter, self._scan(adapter, window, record_filter, grouping)
+            )
         except ProviderFailure as failure:
             return _Outcome(None, failure)
         except Exception:
             return _Outcome(None, unexpected_failure(adapter))
+
+    async def _scan(
+        self,
+        adapter: ProviderAdapter,
+        window: TimeWindow,
+        record_filter: RecordFilter,
+        grouping: Grouping,
+    ) -> _Outcome:
+        tally = Tally(grouping)
+        calls = 0
+        scan = adapter.scan(window, record_filter, grouping.fields)
+        async with aclosing(scan) as pages:
+            async for page in pages:
+                calls += 1
+                tally.add(page.records)
+                if page.more and calls >= self._max_calls:
+                    return _Outcome(tally, self._cut_short(adapter.name, tally))
         return _Outcome(tally)
 
     def _cut_short(self, account: str, tally: Tally) -> CallLimitReached:

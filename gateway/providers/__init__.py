@@ -9,9 +9,9 @@ from gateway.config import CarrierXSettings, DidForSaleSettings, ProviderSetting
 from gateway.providers.base import ProviderAdapter
 from gateway.providers.carrierx import CarrierXAdapter
 from gateway.providers.didforsale import DidForSaleAdapter
-from gateway.providers.http import make_session
+from gateway.providers.http import close_session, make_session
 
-__all__ = ["build_adapter", "build_adapters", "make_session"]
+__all__ = ["build_adapter", "build_adapters", "close_session", "make_session"]
 
 
 def build_adapter(

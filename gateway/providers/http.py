@@ -12,7 +12,8 @@ against the breaker, since the provider was never asked. Reads (`retry=True`) ar
 retried with full-jitter exponential backoff (tenacity) on connection errors, timeouts, 5xx
 and 429, honouring `Retry-After` up to a cap; writes are tried once, since a PATCH that timed
 out may have been applied. Each request runs as a task of its own, so a caller that goes
-away neither cuts it short nor leaves the breaker unaware of how it ended.
+away neither cuts it short nor leaves the breaker unaware of how it ended; such calls are
+cancelled when the session is closed with `close_session`.
 
 Transport failures and an open breaker become `ProviderUnavailable`; a success body that is
 not JSON, or is larger than the cap, becomes `ProviderError` (a reply, even an unreadable
@@ -27,6 +28,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -80,10 +82,27 @@ class _NoSlot(Exception):
         self.message = message
 
 
+_CALLS: weakref.WeakKeyDictionary[aiohttp.ClientSession, set[asyncio.Task[HttpReply]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""The requests running on each session, whether or not their callers still wait."""
+
+
 def make_session(*, limit: int = 100, limit_per_host: int = 20) -> aiohttp.ClientSession:
     """The session the server creates once and hands to every adapter."""
     connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit_per_host, ttl_dns_cache=300)
     return aiohttp.ClientSession(connector=connector, raise_for_status=False)
+
+
+async def close_session(session: aiohttp.ClientSession) -> None:
+    """Cancels the requests still running on `session` (those their callers gave up on),
+    then closes it. Closed under a running request, the session would cut its connection,
+    and aiohttp would send the GET again on a fresh one while everything shuts down."""
+    calls = _CALLS.pop(session, set())
+    for call in calls:
+        call.cancel()
+    await asyncio.gather(*calls, return_exceptions=True)
+    await session.close()
 
 
 def decode_json(payload: bytes) -> Any:
@@ -162,6 +181,9 @@ class AccountClient:
         `ProviderError` for a 2xx body that is not JSON or is over the size cap.
         """
         task = asyncio.create_task(self._guarded(method, url, retry, kwargs))
+        calls = _CALLS.setdefault(self._session, set())
+        calls.add(task)
+        task.add_done_callback(calls.discard)
         task.add_done_callback(_settle)
         return await asyncio.shield(task)
 
@@ -239,6 +261,9 @@ class AccountClient:
             outcome = "timeout"
             message = f"{self._label} did not answer within {seconds:g}s"
             raise _Transient(message, outcome=outcome) from None
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
         finally:
             UPSTREAM_REQUESTS.labels(self._provider, outcome).inc()
 

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from .errors import code_errors
+from .fastpath import FastPath, Plans
 from .limits import DocumentLimits, limit_extensions
 from .mutation import Mutation
 from .query import Query
@@ -49,13 +50,18 @@ class GatewaySchema(Schema):
         return code_errors(result, context_value)
 
 
-def build_schema(limits: DocumentLimits | None = None) -> GatewaySchema:
-    """The schema with the document limits of one configuration."""
+def build_schema(limits: DocumentLimits | None = None, *, fast_path: bool = True) -> GatewaySchema:
+    """The schema with the document limits of one configuration; `fast_path=False` leaves
+    every document to ordinary execution (to compare against it)."""
+    extensions = limit_extensions(limits or DocumentLimits())
+    if fast_path:
+        plans = Plans()
+        extensions.append(lambda: FastPath(plans))
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[SmsRecord],
-        extensions=limit_extensions(limits or DocumentLimits()),
+        extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated
 
 import strawberry
@@ -11,7 +12,7 @@ from strawberry.types import Info
 
 from gateway import records
 from gateway.errors import BadUserInput, GatewayError
-from gateway.service import PageRequest
+from gateway.service import PageRequest, RecordPage
 
 from .context import GatewayContext, PartialError
 from .ids import decode_record_id
@@ -25,10 +26,8 @@ from .stats import (
 )
 from .types import (
     Provider,
-    ProviderStatus,
     SmsRecord,
     SmsRecordConnection,
-    SmsRecordEdge,
     SmsRecordFilter,
     SmsRecordOrder,
 )
@@ -51,6 +50,41 @@ def to_record_filter(given: SmsRecordFilter | None) -> records.RecordFilter:
         type=given.type,
         number=given.number,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PageArguments:
+    """The arguments of `smsRecords`, as Strawberry converts them."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+    filter: SmsRecordFilter | None = None
+    order_by: SmsRecordOrder = SmsRecordOrder.CREATED_AT_DESC
+
+
+async def read_page(
+    context: GatewayContext,
+    path: tuple[str | int, ...],
+    arguments: PageArguments,
+    fields: frozenset[str],
+) -> RecordPage:
+    """One page of `smsRecords` at `path`, reading the record `fields`; the accounts that
+    failed are reported at `path`. Raises `BadUserInput` or `BadCursor`."""
+    page = await context.service.page(
+        PageRequest(
+            first=arguments.first,
+            after=arguments.after,
+            last=arguments.last,
+            before=arguments.before,
+            filter=to_record_filter(arguments.filter),
+            order=records.Order(arguments.order_by.value),
+            fields=fields,
+        )
+    )
+    context.partial_errors.extend(PartialError(f, path) for f in page.failures)
+    return page
 
 
 async def load_record(info: GatewayInfo, value: str) -> SmsRecord | None:
@@ -132,38 +166,13 @@ class Query:
             SmsRecordOrder, strawberry.argument(description="Newest or oldest first.")
         ] = SmsRecordOrder.CREATED_AT_DESC,
     ) -> SmsRecordConnection:
-        context = info.context
-        page = await context.service.page(
-            PageRequest(
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-                filter=to_record_filter(filter),
-                order=records.Order(order_by.value),
-                fields=selected_record_fields(info),
-            )
+        page = await read_page(
+            info.context,
+            tuple(info.path.as_list()),
+            PageArguments(first, after, last, before, filter, order_by),
+            selected_record_fields(info),
         )
-        path = tuple(info.path.as_list())
-        context.partial_errors.extend(PartialError(f, path) for f in page.failures)
-        nodes = [
-            SmsRecord.from_record(edge.record, context.providers[edge.record.provider])
-            for edge in page.edges
-        ]
-        return SmsRecordConnection(
-            edges=[
-                SmsRecordEdge(cursor=edge.cursor, node=node)
-                for edge, node in zip(page.edges, nodes, strict=True)
-            ],
-            nodes=nodes,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=page.start_cursor,
-                end_cursor=page.end_cursor,
-            ),
-            provider_status=[ProviderStatus.from_status(s) for s in page.provider_status],
-        )
+        return SmsRecordConnection.of(page, info.context.providers)
 
     @strawberry.field(description=STATS_DESCRIPTION)
     async def sms_record_stats(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from strawberry.utils.str_converters import to_camel_case
 from gateway import records
 from gateway.record_ids import record_node_id
 from gateway.records import MAX_USER_DATA_LENGTH
+from gateway.service import Edge, RecordPage
 from gateway.service import ProviderStatus as DomainProviderStatus
 
 from .scalars import JSON
@@ -118,6 +120,12 @@ _FIELDS = {
 
 _COPIED = tuple(field.python_name for name, field in _FIELDS.items() if name not in _BUILT)
 
+
+def record_python_name(name: str) -> str:
+    """The Python name of the `SmsRecord` field with GraphQL name `name`."""
+    return _FIELDS[name].python_name
+
+
 RECORD_ATTRIBUTES: dict[str, frozenset[str]] = {
     name: _BUILT.get(name, frozenset({field.python_name})) for name, field in _FIELDS.items()
 }
@@ -125,10 +133,17 @@ RECORD_ATTRIBUTES: dict[str, frozenset[str]] = {
 a selection of fields asks the adapters for."""
 
 
+def _edge_cursor(root: SmsRecordEdge) -> str:
+    return root.edge.cursor
+
+
 @strawberry.type(description="An SMS record and the cursor of its place in the list.")
 class SmsRecordEdge:
+    """The cursor is read from the page's edge only when a query selects it."""
+
+    edge: strawberry.Private[Edge]
     cursor: str = strawberry.field(
-        description="Opaque; pass to `after` or `before` to page from here."
+        resolver=_edge_cursor, description="Opaque; pass to `after` or `before` to page from here."
     )
     node: SmsRecord = strawberry.field(description="The record.")
 
@@ -155,6 +170,25 @@ class SmsRecordConnection:
     provider_status: list[ProviderStatus] = strawberry.field(
         description="One entry per selected provider account."
     )
+
+    @classmethod
+    def of(cls, page: RecordPage, providers: Mapping[str, Provider]) -> SmsRecordConnection:
+        """The page's records mapped once, shared by `edges` and `nodes`."""
+        nodes = [SmsRecord.from_record(e.record, providers[e.record.provider]) for e in page.edges]
+        return cls(
+            edges=[
+                SmsRecordEdge(edge=edge, node=node)
+                for edge, node in zip(page.edges, nodes, strict=True)
+            ],
+            nodes=nodes,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.start_cursor,
+                end_cursor=page.end_cursor,
+            ),
+            provider_status=[ProviderStatus.from_status(s) for s in page.provider_status],
+        )
 
 
 @strawberry.input(description="Narrows the list; every given field must match.")

@@ -12,17 +12,19 @@ from gateway.auth import Authenticator
 from gateway.cache import make_cache
 from gateway.config import Settings
 from gateway.paging.cursor import CursorCodec
-from gateway.providers import build_adapters, make_session
+from gateway.providers import build_adapters, close_session, make_session
 from gateway.schema import build_schema
 from gateway.schema.limits import DocumentLimits
 from gateway.server.graphql_view import GatewayGraphQLView
-from gateway.server.health import OPEN, SERVICE, healthz, metrics, readyz
+from gateway.server.health import OPEN, SERVICE, WORKER, healthz, metrics, readyz
 from gateway.server.observe import observe
 from gateway.server.request_id import HEADER, request_id
 from gateway.service import PagingRules, RecordService
 from gateway.stats import StatsService
 
 log = logging.getLogger(__name__)
+
+WORKER_HEADER = "X-Gateway-Worker"
 
 
 def announce_access(app: web.Application) -> None:
@@ -34,12 +36,17 @@ def announce_access(app: web.Application) -> None:
         )
 
 
-async def create_app(settings: Settings) -> web.Application:
+async def create_app(settings: Settings, *, worker: int | None = None) -> web.Application:
     """The gateway as an aiohttp application; one shared client session for all providers.
+    `worker` numbers this process among several serving one port: every response then
+    names it in `X-Gateway-Worker`.
 
     Async because the client session must be born inside the running event loop."""
     limits = settings.limits
     app = web.Application(middlewares=[request_id, observe], client_max_size=limits.max_body_bytes)
+    if worker is not None:
+        app[WORKER] = worker
+        app.on_response_prepare.append(_name_worker)
     authenticator = Authenticator.from_settings(settings)
     session = make_session()
     cache = make_cache(settings.cache)
@@ -51,6 +58,7 @@ async def create_app(settings: Settings) -> web.Application:
             max_page_size=settings.server.max_page_size,
             default_window_days=settings.server.default_window_days,
         ),
+        deadline_seconds=settings.server.request_deadline_seconds,
     )
     app[SERVICE] = service
     app[OPEN] = authenticator.is_open
@@ -63,7 +71,7 @@ async def create_app(settings: Settings) -> web.Application:
     async def close_clients(app: web.Application) -> AsyncIterator[None]:
         yield
         try:
-            await session.close()
+            await close_session(session)
         finally:
             await cache.close()
 
@@ -106,3 +114,7 @@ async def create_app(settings: Settings) -> web.Application:
         for route in graphql_routes:
             cors.add(route)
     return app
+
+
+async def _name_worker(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers[WORKER_HEADER] = str(request.app[WORKER])

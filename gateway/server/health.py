@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -11,10 +13,17 @@ from gateway.service import RecordService
 SERVICE = web.AppKey("service", RecordService)
 OPEN = web.AppKey("open", bool)
 """Whether the gateway takes requests from anyone; if not, readiness names no account."""
+WORKER = web.AppKey("worker", int)
+"""The number of this worker process, when the server runs several."""
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """Up; with the process id (and worker number) that answered, for finding it in `ps`
+    or attaching a profiler to it."""
+    body: dict[str, object] = {"status": "ok", "pid": os.getpid()}
+    if WORKER in request.app:
+        body["worker"] = request.app[WORKER]
+    return web.json_response(body)
 
 
 async def readyz(request: web.Request) -> web.Response:

@@ -1,8 +1,14 @@
-"""Putting a page together from the accounts' answers: merge, cut, cursors, page info."""
+"""Putting a page together from the accounts' answers: merge, cut, cursors, page info.
+
+Cursors are made lazily: each edge holds what its cursor needs, and the cursor is encoded
+and signed only when read, so a query that selects none pays for none.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from gateway.errors import ProviderFailure
@@ -35,8 +41,7 @@ def assemble(plan: PagePlan, answers: Sequence[Answer], codec: CursorCodec) -> R
         edges=edges,
         has_next_page=ahead,
         has_previous_page=behind,
-        start_cursor=edges[0].cursor if edges else plan.cursor,
-        end_cursor=edges[-1].cursor if edges else plan.cursor,
+        continued_from=plan.cursor,
         provider_status=[
             _status(ask, answer) for ask, answer in zip(plan.asks, answers, strict=True)
         ],
@@ -55,42 +60,48 @@ def _record_of(entry: StreamEntry) -> SmsRecord:
 def _edges(
     plan: PagePlan, answers: Sequence[Answer], entries: Sequence[StreamEntry], codec: CursorCodec
 ) -> list[Edge]:
-    """The page's edges in travel order, each with its cursor.
+    """The page's edges in travel order, each able to make its cursor.
 
     Each account's hint at an edge is that of its last record up to the edge, else the lead
     of its stream, else the one it brought (a failed account keeps it).
     """
-    held = {ask.name: ask.query.after for ask in plan.asks}
-    failed = {
+    failed = frozenset(
         ask.name
         for ask, answer in zip(plan.asks, answers, strict=True)
         if isinstance(answer, ProviderFailure)
-    }
+    )
+    cursors = _PageCursors(plan, codec, {ask.name: ask.query.after for ask in plan.asks}, failed)
     hints = {ask.name: _lead(ask, answer) for ask, answer in zip(plan.asks, answers, strict=True)}
     edges = []
     for entry in entries:
         hints[entry.record.provider] = entry.resume
-        cursor = _cursor_at(plan, Boundary.of(entry.record), held, failed, hints)
-        edges.append(Edge(entry.record, codec.encode(cursor)))
+        edges.append(Edge(entry.record, partial(cursors.at, entry.record, dict(hints))))
     return edges
 
 
-def _cursor_at(
-    plan: PagePlan,
-    edge: Boundary,
-    held: dict[str, Boundary | None],
-    failed: set[str],
-    hints: dict[str, Any],
-) -> Cursor:
-    """Every account's position at this edge: failed accounts keep theirs, the others move
-    up to the edge unless they already stand beyond it."""
-    positions = {
-        name: place if name in failed else furthest(place, edge, plan.travel)
-        for name, place in held.items()
-    }
-    lagging = {name: place for name, place in positions.items() if place != edge}
-    live = {name: hint for name, hint in hints.items() if hint is not None}
-    return Cursor(plan.order, plan.filter_hash, plan.window, edge, lagging, live, plan.travel)
+@dataclass(frozen=True, slots=True)
+class _PageCursors:
+    """What every cursor of a page shares: the plan, each account's position before the
+    page (`held`) and the accounts that failed on it."""
+
+    plan: PagePlan
+    codec: CursorCodec
+    held: dict[str, Boundary | None]
+    failed: frozenset[str]
+
+    def at(self, record: SmsRecord, hints: dict[str, Any]) -> str:
+        """The cursor of the edge of `record`: failed accounts keep their positions, the
+        others move up to the edge unless they already stand beyond it."""
+        edge, travel = Boundary.of(record), self.plan.travel
+        positions = {
+            name: place if name in self.failed else furthest(place, edge, travel)
+            for name, place in self.held.items()
+        }
+        lagging = {name: place for name, place in positions.items() if place != edge}
+        live = {name: hint for name, hint in hints.items() if hint is not None}
+        plan = self.plan
+        cursor = Cursor(plan.order, plan.filter_hash, plan.window, edge, lagging, live, travel)
+        return self.codec.encode(cursor)
 
 
 def _lead(ask: AccountAsk, answer: Answer) -> Any:

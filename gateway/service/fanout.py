@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from gateway.errors import ProviderError, ProviderFailure, account_label
 from gateway.providers.base import ProviderAdapter, Stream
+from gateway.service.deadline import Deadline
 from gateway.service.planner import AccountAsk
 
 log = logging.getLogger(__name__)
@@ -16,15 +17,16 @@ Answer = Stream | ProviderFailure
 """What one account gave for a page."""
 
 
-async def fan_out(asks: Sequence[AccountAsk]) -> list[Answer]:
-    """Each account's stream or failure, in the order of `asks`. One account failing is
-    that account's answer, not the page's: the others still fill it."""
-    return list(await asyncio.gather(*(_answer(ask) for ask in asks)))
+async def fan_out(asks: Sequence[AccountAsk], deadline: Deadline) -> list[Answer]:
+    """Each account's stream or failure, in the order of `asks`. One account failing, or
+    still out at the request's deadline, is that account's answer, not the page's: the
+    others still fill it."""
+    return list(await asyncio.gather(*(_answer(ask, deadline) for ask in asks)))
 
 
-async def _answer(ask: AccountAsk) -> Answer:
+async def _answer(ask: AccountAsk, deadline: Deadline) -> Answer:
     try:
-        return await ask.adapter.stream(ask.query)
+        return await deadline.within(ask.adapter, ask.adapter.stream(ask.query))
     except ProviderFailure as failure:
         return failure
     except Exception:

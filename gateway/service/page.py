@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from gateway.errors import ProviderFailure
 from gateway.records import Order, RecordFilter, SmsRecord
@@ -30,10 +32,17 @@ class PageRequest:
     fields: frozenset[str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Edge:
-    record: SmsRecord
-    cursor: str
+    """A record of a page and its cursor, made and signed only when first read: most
+    queries select no edge cursor."""
+
+    def __init__(self, record: SmsRecord, make_cursor: Callable[[], str]) -> None:
+        self.record = record
+        self._make_cursor = make_cursor
+
+    @cached_property
+    def cursor(self) -> str:
+        return self._make_cursor()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +57,20 @@ class ProviderStatus:
 
 @dataclass(frozen=True, slots=True)
 class RecordPage:
-    """One connection page, in the query's order."""
+    """One connection page, in the query's order; `continued_from` is the cursor it was
+    asked from, which stands for both ends of an empty page."""
 
     edges: list[Edge]
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    continued_from: str | None
     provider_status: list[ProviderStatus]
     failures: list[ProviderFailure]
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.edges[0].cursor if self.edges else self.continued_from
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.edges[-1].cursor if self.edges else self.continued_from

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 from gateway.auth import Caller
 from gateway.auth.caller import OPEN_CALLER
+from gateway.config import DEFAULT_REQUEST_DEADLINE_SECONDS
 from gateway.errors import BadUserInput, Forbidden, MalformedRecordId, NotFound, ProviderFailure
 from gateway.paging.cursor import CursorCodec
 from gateway.providers.base import ProviderAdapter
 from gateway.record_ids import NOT_A_RECORD, split_record_node_id
 from gateway.records import MAX_USER_DATA_LENGTH, RecordFilter, SmsRecord, TimeWindow
 from gateway.service.assemble import assemble
+from gateway.service.deadline import Deadline
 from gateway.service.fanout import fan_out
 from gateway.service.page import PageRequest, PagingRules, ProviderStatus, RecordPage
 from gateway.service.planner import PagePlanner
@@ -25,6 +27,8 @@ class RecordService:
     The server holds one over every configured account and hands each request the view
     `scoped` to its caller: a scoped service holds only the caller's accounts, so no
     operation can reach, list or name another one, and its cursors are bound to the caller.
+    It also carries the request's deadline, so that everything the request asks of its
+    accounts shares one budget of `deadline_seconds`.
     """
 
     def __init__(
@@ -35,20 +39,39 @@ class RecordService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         caller: Caller | None = None,
+        deadline_seconds: float = DEFAULT_REQUEST_DEADLINE_SECONDS,
+        deadline: Deadline | None = None,
     ) -> None:
         self._adapters = {adapter.name: adapter for adapter in adapters}
-        self._codec = codec
+        self._codec = codec.over(self._adapters)
         self._rules = rules
         self._clock = clock
         self._caller = caller
-        self._planner = PagePlanner(codec, rules, clock, caller.name if caller else None)
+        self._deadline_seconds = deadline_seconds
+        self._deadline = deadline
+        self._planner = PagePlanner(self._codec, rules, clock, caller.name if caller else None)
 
     def scoped(self, caller: Caller) -> RecordService:
         """This service as `caller` sees it: only the accounts it may read; writes only if
-        it may write. An open gateway's caller sees every account and binds no cursor."""
+        it may write. An open gateway's caller sees every account and binds no cursor.
+
+        Made for one request, when it starts: the request's deadline runs from now."""
         readable = [self._adapters[name] for name in caller.readable(self._adapters)]
         bound = None if caller.name == OPEN_CALLER else caller
-        return RecordService(readable, self._codec, self._rules, self._clock, caller=bound)
+        return RecordService(
+            readable,
+            self._codec,
+            self._rules,
+            self._clock,
+            caller=bound,
+            deadline_seconds=self._deadline_seconds,
+            deadline=Deadline.starting_now(self._deadline_seconds),
+        )
+
+    def deadline(self) -> Deadline:
+        """The deadline of the request this service serves; a service not made for one
+        request gives each call a budget of its own."""
+        return self._deadline or Deadline.starting_now(self._deadline_seconds)
 
     @property
     def rules(self) -> PagingRules:
@@ -62,7 +85,7 @@ class RecordService:
         """Plan, ask every selected account at once, assemble. Raises `BadUserInput` or
         `BadCursor`; a failing account only makes the page partial."""
         plan = self._planner.plan(request, self._select)
-        answers = await fan_out(plan.asks)
+        answers = await fan_out(plan.asks, self.deadline())
         return assemble(plan, answers, self._codec)
 
     def reach(self, record_filter: RecordFilter) -> tuple[TimeWindow, list[ProviderAdapter]]:
@@ -86,6 +109,7 @@ class RecordService:
         Each slot holds the record, None when it does not exist, or the error for that id.
         """
         found: list[SmsRecord | Exception | None] = [None] * len(node_ids)
+        deadline = self.deadline()
         by_provider: dict[str, list[tuple[int, str]]] = {}
         for index, node_id in enumerate(node_ids):
             try:
@@ -100,7 +124,9 @@ class RecordService:
             adapter = self._adapters[provider]
             records: Sequence[SmsRecord | Exception | None]
             try:
-                records = await adapter.get_many([key for _, key in wanted])
+                records = await deadline.within(
+                    adapter, adapter.get_many([key for _, key in wanted])
+                )
             except MalformedRecordId:
                 if len(wanted) > 1:
                     await asyncio.gather(*(fetch(provider, [one]) for one in wanted))

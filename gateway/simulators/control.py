@@ -4,8 +4,10 @@ Tests use them to check how many upstream calls the gateway makes and how it cop
 provider that throttles, fails or stalls. Everything lives under `/_simulator/`, needs no
 credentials, and is neither counted nor faulted:
 
-- `GET /_simulator/stats` → `{"requests": N, "recent": [...]}`: the provider API requests
-  received so far, and the latest 1000 of them (method, path, query, JSON body).
+- `GET /_simulator/stats` → `{"requests": N, "connections": C, "recent": [...]}`: the
+  provider API requests received so far, the TCP connections they came over (so a client
+  that keeps its connections alive shows few), and the latest 1000 requests (method, path,
+  query, JSON body).
 - `POST /_simulator/faults` with `{"kind": "reply", "status": 429, "retry_after": 2,
   "delay": 0, "times": 1, "body": {...}}` (every key optional) queues `times` faults; each
   answers one API request. Kinds: `reply` answers `status` with `body` as JSON (`status: null`
@@ -42,9 +44,11 @@ RECENT = 1000
 
 @dataclass(slots=True)
 class Stats:
-    """Provider API requests received, whatever their outcome, and the latest of them."""
+    """Provider API requests received, whatever their outcome, the client ends of the
+    connections they came over, and the latest of them."""
 
     requests: int = 0
+    peers: set[str] = field(default_factory=set)
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT))
 
 
@@ -129,6 +133,7 @@ async def _control_middleware(request: web.Request, handler: Handler) -> web.Str
         return await handler(request)
     stats = request.app[STATS]
     stats.requests += 1
+    stats.peers.add(_peer(request))
     stats.recent.append(
         {
             "method": request.method,
@@ -146,6 +151,14 @@ async def _control_middleware(request: web.Request, handler: Handler) -> web.Str
     if fault.delay:
         await asyncio.sleep(fault.delay)
     return await _misbehave(fault, request, handler)
+
+
+def _peer(request: web.Request) -> str:
+    """The client's address and port: one per TCP connection while it is open, and not
+    handed to another connection soon after, so distinct ones count connections."""
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return f"{peer[0]}:{peer[1]}" if peer else "?"
 
 
 async def _misbehave(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -195,7 +208,9 @@ async def _json_or_text(request: web.Request) -> Any:
 
 async def _stats(request: web.Request) -> web.Response:
     stats = request.app[STATS]
-    return web.json_response({"requests": stats.requests, "recent": list(stats.recent)})
+    return web.json_response(
+        {"requests": stats.requests, "connections": len(stats.peers), "recent": list(stats.recent)}
+    )
 
 
 async def _add_faults(request: web.Request) -> web.Response:

@@ -9,7 +9,13 @@ from aiohttp import web
 from gateway.config import CarrierXSettings
 from gateway.errors import ProviderError, ProviderUnavailable
 from gateway.metrics import REGISTRY
-from gateway.providers.http import AccountClient, decode_json, parse_retry_after
+from gateway.providers.http import (
+    AccountClient,
+    close_session,
+    decode_json,
+    make_session,
+    parse_retry_after,
+)
 from tests.support.serving import serving, unused_port
 from tests.support.timing import eventually
 
@@ -231,6 +237,27 @@ async def test_a_request_whose_caller_went_away_still_counts_against_the_breaker
             with pytest.raises(asyncio.CancelledError):
                 await caller
         await eventually(opened)  # both timed out, though nobody waited for them
+
+
+async def test_closing_the_session_cancels_the_requests_their_callers_left():
+    """Replies 5s late against a 30s timeout; once its caller has gone, closing the session
+    ends the request at once, and it is not sent again on another connection."""
+    script = Script((200, "{}", {}, 5.0))
+    async with scripted(script) as url:
+        session = make_session()
+        account = client(session, retries=0, timeout_seconds=30)
+        caller = asyncio.create_task(account.request("GET", url, retry=True))
+
+        async def asked() -> bool:
+            return script.calls == 1
+
+        await eventually(asked)
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        await asyncio.wait_for(close_session(session), 2.0)
+        assert session.closed
+        assert script.calls == 1
 
 
 async def test_a_server_error_honours_retry_after_and_is_counted_by_status(session):

@@ -68,6 +68,23 @@ async def test_control_routes_are_not_counted(http) -> None:
                 assert (await response.json())["requests"] == 0
 
 
+async def test_stats_count_the_connections_requests_came_over(http) -> None:
+    async with cx_served(count=5) as served:
+        listing = served.base + "/sms/message_drs"
+        for _ in range(3):
+            async with http.get(listing, headers=bearer()) as response:
+                await response.read()
+        async with (
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as fresh,
+        ):
+            for _ in range(2):
+                async with fresh.get(listing, headers=bearer()) as response:
+                    await response.read()
+        async with http.get(served.root + "/_simulator/stats") as response:
+            stats = await response.json()
+        assert (stats["requests"], stats["connections"]) == (5, 3)
+
+
 async def test_malformed_truncated_and_dropped_replies(http) -> None:
     async with cx_served(count=5) as served:
         listing = served.base + "/sms/message_drs"

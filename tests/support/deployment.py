@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -52,6 +52,8 @@ class Deployment(Generic[Accounts]):
     bases: dict[str, str]
     """Each upstream's provider base URL, by account."""
     exits: AsyncExitStack
+    apps: list[web.Application]
+    """The gateway replicas' applications, for in-process execution on the same accounts."""
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -72,12 +74,14 @@ async def deploy(
     extra_providers: Sequence[Mapping[str, Any]] = (),
     cache: Mapping[str, Any] | None = None,
     replicas: int = 1,
+    replica_accounts: Sequence[Collection[str]] = (),
     settings: Mapping[str, Any] | None = None,
 ) -> Deployment[Accounts]:
     """Serves every upstream, then `replicas` gateways sharing one config: one provider entry
     per upstream, then `extra_providers` (a `BaseOf` base URL resolved); `settings` adds
-    tables of its own (`server`, `limits`, `clients`, `auth`). Stops whatever started if a
-    step fails."""
+    tables of its own (`server`, `limits`, `clients`, `auth`). With `replica_accounts`, one
+    gateway per item instead, configured with only the accounts it names, as while a change
+    of accounts is rolled out replica by replica. Stops whatever started if a step fails."""
     exits = AsyncExitStack()
     try:
         roots = {u.name: await exits.enter_async_context(serving(u.app)) for u in upstreams}
@@ -89,22 +93,23 @@ async def deploy(
             else dict(e)
             for e in extra_providers
         ]
-        parsed = parse_settings(
-            {
-                "security": {"cursor_secret": SECRET},
-                "cache": dict(cache or {}),
-                "providers": providers,
-                **(settings or {}),
-            },
-            environ={},
-        )
-        gateway_urls = [
-            await exits.enter_async_context(serving(await create_app(parsed)))
-            for _ in range(replicas)
-        ]
+        layouts = replica_accounts or [[p["name"] for p in providers]] * replicas
+        apps = []
+        for names in layouts:
+            parsed = parse_settings(
+                {
+                    "security": {"cursor_secret": SECRET},
+                    "cache": dict(cache or {}),
+                    "providers": [p for p in providers if p["name"] in names],
+                    **(settings or {}),
+                },
+                environ={},
+            )
+            apps.append(await create_app(parsed))
+        gateway_urls = [await exits.enter_async_context(serving(app)) for app in apps]
         http = await exits.enter_async_context(aiohttp.ClientSession())
     except BaseException:
         await exits.aclose()
         raise
     client = GraphQL(http, [url + "/graphql" for url in gateway_urls])
-    return Deployment(accounts, client, gateway_urls, roots, bases, exits)
+    return Deployment(accounts, client, gateway_urls, roots, bases, exits, apps)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +52,7 @@ async def deploy_simulators(
     policy: Mapping[str, Any] | None = None,
     cache: Mapping[str, Any] | None = None,
     replicas: int = 1,
+    replica_accounts: Sequence[Collection[str]] = (),
     extra_providers: Sequence[Mapping[str, Any]] = (),
     settings: Mapping[str, Any] | None = None,
 ) -> Simulated:
@@ -87,6 +88,7 @@ async def deploy_simulators(
         extra_providers=extra_providers,
         cache=cache,
         replicas=replicas,
+        replica_accounts=replica_accounts,
         settings=settings,
     )
 

@@ -115,6 +115,16 @@ def test_each_account_has_its_own_call_policy_with_defaults(tmp_path):
             "server.shutdown_grace_seconds",
             "greater than 0",
         ),
+        (
+            lambda t: t.replace("port = 8123", "port = 8123\nrequest_deadline_seconds = 0"),
+            "server.request_deadline_seconds",
+            "greater than 0",
+        ),
+        (
+            lambda t: t.replace("port = 8123", "port = 8123\nrequest_deadline_seconds = -1.5"),
+            "server.request_deadline_seconds",
+            "greater than 0",
+        ),
     ],
 )
 def test_each_bad_config_names_its_key(tmp_path, change, key, problem):

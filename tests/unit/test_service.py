@@ -381,7 +381,7 @@ async def test_a_cursor_of_another_gateway_secret(accounts, service):
     with pytest.raises(BadCursor) as raised:
         await service.page(PageRequest(first=2, after=foreign))
     assert raised.value.message == (
-        "The cursor's signature does not match; it was altered or forged."
+        "The cursor's signature does not match: it was altered or forged; start the walk again."
     )
 
 
