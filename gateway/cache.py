@@ -21,7 +21,7 @@ from cachetools import TTLCache
 
 from gateway.config import CacheSettings
 
-MEMORY_BYTES = 256 * 1024 * 1024
+_MIB = 1024 * 1024
 _PREFIX = "sms-gateway:v1"
 
 
@@ -40,19 +40,25 @@ class CacheBackend(Protocol):
 
 
 class MemoryBackend:
-    """A size-bounded in-process TTL cache (cachetools); `timer` is its clock, which a test
-    can move on by hand."""
+    """An in-process TTL cache (cachetools) bounded by the bytes it holds: past `max_bytes`,
+    the least recently used pages go first. `timer` is its clock, which a test can move on
+    by hand."""
 
     def __init__(
         self,
         ttl_seconds: float,
-        max_bytes: int = MEMORY_BYTES,
+        max_bytes: int,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._pages: TTLCache[str, bytes] = TTLCache(
             maxsize=max_bytes, ttl=ttl_seconds, timer=timer, getsizeof=len
         )
         self._counters: dict[str, int] = {}
+
+    @property
+    def stored_bytes(self) -> int:
+        """The bytes of the pages held now, expired ones included until they are dropped."""
+        return int(self._pages.currsize)
 
     async def get(self, key: str) -> bytes | None:
         return self._pages.get(key)
@@ -112,7 +118,7 @@ class PageCache:
     @classmethod
     def disabled(cls) -> PageCache:
         """A cache that keeps nothing: every fetch loads."""
-        return cls(MemoryBackend(1), enabled=False)
+        return cls(MemoryBackend(1, max_bytes=0), enabled=False)
 
     async def fetch(
         self,
@@ -173,4 +179,4 @@ def make_cache(settings: CacheSettings) -> PageCache:
         return PageCache.disabled()
     if settings.backend == "redis":
         return PageCache(RedisBackend(settings.redis_url, settings.ttl_seconds))
-    return PageCache(MemoryBackend(settings.ttl_seconds))
+    return PageCache(MemoryBackend(settings.ttl_seconds, int(settings.max_memory_mb * _MIB)))

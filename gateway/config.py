@@ -74,6 +74,9 @@ class CacheSettings(_Section):
     head_refresh_seconds: float | None = Field(default=None, ge=0)
     """A first page without `createdBefore` ends its window at the next multiple of this
     (None: `ttl_seconds`), so that identical first pages send identical upstream requests."""
+    max_memory_mb: float = Field(default=32, gt=0)
+    """What the in-process backend may hold, in MiB of cached replies: enough for a few
+    walks' DIDforSale windows, far below what the process's own memory should grow by."""
 
     @property
     def window_end_step_seconds(self) -> float:

@@ -63,7 +63,9 @@ _MAX_WINDOW_GROWTH = 1024
 _TICK = timedelta(microseconds=1)
 _EMPTY_WINDOW_GROWTH = 8
 _MIN_WINDOW_SECONDS = 60
-_PAGES_READ = 64
+_ROWS_READ = 12_000
+"""Rows of parsed pages kept per account: one descending window (about 9,500 rows) and
+then some, rather than a count of pages, since a parsed row costs a kilobyte or two."""
 _SECOND = timedelta(seconds=1)
 _CHECK_WINDOW = timedelta(minutes=1)
 
@@ -95,7 +97,7 @@ class DidForSaleAdapter:
         self._settings = settings
         self._cache = cache or PageCache.disabled()
         self._secret = f"{settings.api_key}:{settings.token}"
-        self._pages_read: LRUCache[bytes, CdrPage] = LRUCache(maxsize=_PAGES_READ)
+        self._pages_read: LRUCache[bytes, CdrPage] = LRUCache(_ROWS_READ, _rows)
         self._zone = ZoneInfo(settings.timezone)
         self._url = settings.base + "/" + settings.cdr_path.lstrip("/")
         self._label = account_label(KIND.value, settings.name)
@@ -181,7 +183,7 @@ class DidForSaleAdapter:
 
         async def load() -> bytes:
             reply = await self._client.request("POST", self._url, retry=True, json=body)
-            fresh.append(read_page(reply, account=self.name, zone=self._zone))
+            fresh.append(self._parsed(reply.payload, reply))
             return reply.payload
 
         if not cached:
@@ -194,13 +196,14 @@ class DidForSaleAdapter:
         assert payload is not None, "load() returns bytes or raises"
         return self._parsed(payload)
 
-    def _parsed(self, payload: bytes) -> CdrPage:
-        """A cached page as records; the same bytes are read once, since descending walks
-        list a whole window again for every GraphQL page."""
+    def _parsed(self, payload: bytes, reply: HttpReply | None = None) -> CdrPage:
+        """A page as records, from the reply just received or else from cached bytes; the
+        same bytes are read once, since descending walks list a whole window again for every
+        GraphQL page, and requests that read one page at once then share its records."""
         digest = hashlib.blake2b(payload, digest_size=16).digest()
         page = self._pages_read.get(digest)
         if page is None:
-            reply = HttpReply(200, decode_json(payload), payload)
+            reply = reply or HttpReply(200, decode_json(payload), payload)
             page = self._pages_read[digest] = read_page(reply, account=self.name, zone=self._zone)
         return page
 
@@ -321,6 +324,10 @@ class DidForSaleAdapter:
 
     async def _one_second(self, date: str) -> list[SmsRecord]:
         return [record async for _, page in self._pages(date, date, 0) for record in page.records]
+
+
+def _rows(page: CdrPage) -> int:
+    return max(1, len(page.records))
 
 
 @dataclass(frozen=True, slots=True)

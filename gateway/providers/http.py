@@ -1,9 +1,14 @@
 """The one way adapters talk HTTP: a shared pooled session and, per account, its policy.
 
-`AccountClient` applies what the account's config block sets: connect and total timeouts
-(the total also bounds the wait for one of the account's `max_concurrency` slots), a cap on
-reply size, and a circuit breaker (purgatory) that opens after consecutive unavailable
-requests and lets calls probe the account again after a cool-down. Reads (`retry=True`) are
+`AccountClient` applies what the account's config block sets: connect and total timeouts,
+a cap on reply size, and a circuit breaker (purgatory) that opens after consecutive unavailable
+requests and lets calls probe the account again after a cool-down. At most `max_concurrency`
+calls of an account are out at once. The total timeout measures the provider alone: it starts
+once a call holds one of those slots, so a busy gateway does not blame a fast provider. The
+wait for a slot has a budget of its own (the same number of seconds, and the request's
+deadline cuts its caller's wait sooner); a call handed a slot after its budget is spent gives
+the slot back without asking the provider, and such a call is not retried and does not count
+against the breaker, since the provider was never asked. Reads (`retry=True`) are
 retried with full-jitter exponential backoff (tenacity) on connection errors, timeouts, 5xx
 and 429, honouring `Retry-After` up to a cap; writes are tried once, since a PATCH that timed
 out may have been applied. Each request runs as a task of its own, so a caller that goes
@@ -67,6 +72,14 @@ class _Transient(Exception):
         self.message = message
         self.outcome = outcome
         self.retry_after = retry_after
+
+
+class _NoSlot(Exception):
+    """No slot came free within the wait's budget: the gateway is busy, not the provider."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 _CALLS: weakref.WeakKeyDictionary[aiohttp.ClientSession, set[asyncio.Task[HttpReply]]] = (
@@ -192,6 +205,8 @@ class AccountClient:
                     return await retrying(self._attempt, method, url, kwargs)
                 except _Transient as exc:
                     raise ProviderUnavailable(self._provider, exc.message) from None
+        except _NoSlot as busy:
+            raise ProviderUnavailable(self._provider, busy.message) from None
         except OpenedState as refused:
             refused.with_traceback(None)  # purgatory raises one instance again and again
             cooldown = settings.breaker_cooldown_seconds
@@ -201,11 +216,37 @@ class AccountClient:
             ) from None
 
     async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
-        """One attempt within the total timeout, slot wait included; counted by outcome."""
+        """One attempt: a slot, then the exchange within the total timeout; counted by
+        outcome."""
+        await self._take_slot()
+        try:
+            return await self._timed_exchange(method, url, kwargs)
+        finally:
+            self._slots.release()
+
+    async def _take_slot(self) -> None:
+        """Waits for a slot within the wait's budget. The budget is checked again once the
+        slot is held: a slot handed over in the very instant the budget ran out is given back
+        rather than spent on a call that has no time left."""
+        seconds = self._settings.timeout_seconds
+        loop = asyncio.get_running_loop()
+        budget_ends = loop.time() + seconds
+        try:
+            async with asyncio.timeout_at(budget_ends):
+                await self._slots.acquire()
+        except TimeoutError:
+            pass
+        else:
+            if loop.time() < budget_ends:
+                return
+            self._slots.release()
+        raise _NoSlot(f"{self._label} had no free connection within {seconds:g}s")
+
+    async def _timed_exchange(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
         seconds = self._settings.timeout_seconds
         outcome = "unreadable"
         try:
-            async with asyncio.timeout(seconds), self._slots:
+            async with asyncio.timeout(seconds):
                 started = time.perf_counter()
                 try:
                     reply = await self._exchange(method, url, kwargs)

@@ -118,3 +118,30 @@ def iso(moment: datetime) -> str:
 
 def wall(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.mark.parametrize(("max_memory_mb", "served_from_the_cache"), [(32, True), (0.01, False)])
+async def test_the_memory_bound_decides_whether_a_didforsale_page_serves_the_next_pages(
+    max_memory_mb, served_from_the_cache
+):
+    """An oldest-first walk of 1,800 DIDforSale rows in pages of 100 reads each 500-row page
+    once while the cache may hold one; under a bound smaller than one page (10 KiB) nothing
+    is kept, and each GraphQL page asks the provider again. Every record is seen once
+    either way."""
+    deployed = await deploy(
+        dfs_count=DFS_ROWS,
+        cx_counts=(),
+        cache={"ttl_seconds": 600, "max_memory_mb": max_memory_mb},
+    )
+    try:
+        done = await walk(deployed.gql, FORWARD, 100, order="CREATED_AT_ASC")
+        calls = await upstream_requests(deployed, "dfs")
+    finally:
+        await deployed.close()
+    seen = [record["id"] for record in done.records]
+    assert len(seen) == len(set(seen)) == DFS_ROWS
+    least = math.ceil(DFS_ROWS / 500)
+    if served_from_the_cache:
+        assert calls <= least + 2
+    else:
+        assert calls >= DFS_ROWS // 100

@@ -274,25 +274,38 @@ async def test_a_server_error_honours_retry_after_and_is_counted_by_status(sessi
     assert after == (before or 0) + 1
 
 
-async def test_waiting_for_a_slot_counts_within_the_timeout(session):
-    """Real time, as the timeout is the event loop's. Six calls on two slots: were the wait
-    for a slot not counted, they would take three timeouts in turn rather than one, and the
-    bound of two leaves a whole second of margin either way. A queued call may still be
-    handed a slot in the last instant of its timeout, as the first ones give theirs up, and
-    reach the provider then: how many do is a race, so that count is not pinned."""
+async def test_the_timeout_measures_the_provider_and_a_slot_is_waited_for_apart(session):
+    """Real time, as the timeouts are the event loop's; one slot, a provider that stalls.
+    A holds the slot and times out after 1s. B and C ask half a second later: B gets the
+    slot when A gives it up and has its own whole second with the provider; C, queued
+    behind B, gives up when its wait's budget ends (at 1.5s, half a second before B frees
+    the slot) without asking the provider. So exactly two calls reach it, and only A and B
+    count against the breaker."""
     timeout = 1.0
     script = Script((200, "{}", {}, 5.0))
-    account = client(session, retries=0, timeout_seconds=timeout, max_concurrency=2)
+    account = client(
+        session, retries=0, timeout_seconds=timeout, max_concurrency=1, breaker_failures=3
+    )
+
+    def timeouts():
+        labels = {"provider": "cx-main", "outcome": "timeout"}
+        return REGISTRY.get_sample_value("gateway_upstream_requests_total", labels) or 0
+
+    before = timeouts()
     async with scripted(script) as url:
-        started = asyncio.get_running_loop().time()
-        results = await asyncio.gather(
-            *(account.request("GET", url, retry=True) for _ in range(6)),
-            return_exceptions=True,
-        )
-        elapsed = asyncio.get_running_loop().time() - started
-    assert all(isinstance(result, ProviderUnavailable) for result in results)
-    assert elapsed < 2 * timeout, "queued calls give up with the first ones"
-    assert script.calls >= 2, "the first two held the slots"
+        first = asyncio.create_task(account.request("GET", url, retry=True))
+        await asyncio.sleep(timeout / 2)
+        later = [account.request("GET", url, retry=True) for _ in range(2)]
+        results = await asyncio.gather(first, *later, return_exceptions=True)
+    messages = [result.message for result in results]
+    assert messages == [
+        "carrierx account 'cx-main' did not answer within 1s",
+        "carrierx account 'cx-main' did not answer within 1s",
+        "carrierx account 'cx-main' had no free connection within 1s",
+    ]
+    assert script.calls == 2
+    assert timeouts() - before == 2, "a call that never left is not counted as sent"
+    assert not account.breaker_open, "two failures of the provider, under the threshold of 3"
 
 
 async def test_replies_that_the_adapter_reads_keep_the_breaker_closed(session):

@@ -23,7 +23,7 @@ class Caches:
         if self.redis_url is not None:
             backend = RedisBackend(self.redis_url, ttl)
         else:
-            backend = MemoryBackend(ttl, timer=lambda: self.now)
+            backend = MemoryBackend(ttl, 1024 * 1024, timer=lambda: self.now)
         cache = PageCache(backend)
         self.made.append(cache)
         return cache
@@ -168,3 +168,40 @@ async def test_ttl_zero_needs_no_redis_even_when_redis_is_the_backend():
     await cache.invalidate("cx")
     await cache.close()
     assert load.calls == 1
+
+
+async def test_the_memory_backend_holds_no_more_bytes_than_its_bound():
+    """Five 40 KB pages under a 100 KB bound: two stay, the least recently read go first,
+    and a page larger than the whole bound is served but never kept."""
+    backend = MemoryBackend(30, max_bytes=100_000)
+    cache = PageCache(backend)
+    loads = [Loader(bytes([n]) * 40_000) for n in range(5)]
+    for n, load in enumerate(loads):
+        await cache.fetch("dfs", SECRET, {"page": n}, load)
+        await cache.fetch("dfs", SECRET, {"page": 0}, loads[0])
+        assert backend.stored_bytes <= 100_000
+    assert backend.stored_bytes == 80_000
+    for n in (4, 0):
+        await cache.fetch("dfs", SECRET, {"page": n}, loads[n])
+    assert [load.calls for load in loads] == [1, 1, 1, 1, 1], "the newest and the one read"
+    for n in (1, 2, 3):
+        await cache.fetch("dfs", SECRET, {"page": n}, loads[n])
+    assert [load.calls for load in loads] == [1, 2, 2, 2, 1]
+    huge = Loader(b"x" * 100_001)
+    assert await cache.fetch("dfs", SECRET, {"page": "huge"}, huge) == huge.value
+    await cache.fetch("dfs", SECRET, {"page": "huge"}, huge)
+    assert huge.calls == 2
+    assert backend.stored_bytes <= 100_000
+
+
+async def test_the_memory_bound_comes_from_the_config_in_mib():
+    from gateway.cache import make_cache
+
+    cache = make_cache(CacheSettings(max_memory_mb=0.5))
+    page = b"p" * 300_000
+    loads = [Loader(page), Loader(page)]
+    for n, load in enumerate(loads):
+        await cache.fetch("dfs", SECRET, {"page": n}, load)
+    for n, load in reversed(list(enumerate(loads))):
+        await cache.fetch("dfs", SECRET, {"page": n}, load)
+    assert [load.calls for load in loads] == [2, 1], "512 KiB hold one 300 KB page, not two"
