@@ -6,33 +6,24 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.debian import debian_binary
+
 LUA = Path(__file__).resolve().parent / "lua"
-INSTALL = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "wrk"]
 
 
 def wrk_binary() -> str:
-    """wrk's path, installing Debian's package (as root, or through sudo) when missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    done = subprocess.run([*prefix, *INSTALL], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        subprocess.run([*prefix, "apt-get", "update", "-q"], capture_output=True, env=env)
-        done = subprocess.run([*prefix, *INSTALL], capture_output=True, text=True, env=env)
-    found = shutil.which("wrk")
-    if found is None:
-        raise RuntimeError(f"wrk is missing and apt-get could not install it: {done.stderr[-400:]}")
-    return found
+    """wrk's path, installing Debian's package when missing."""
+    return debian_binary("wrk", "wrk")
 
 
 @dataclass(frozen=True)
