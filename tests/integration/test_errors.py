@@ -1,5 +1,6 @@
 """Bad input and failing providers: typed errors, nothing lost, nothing leaked."""
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -142,8 +143,10 @@ async def test_unreachable_and_misconfigured_accounts_fail_alone_without_leaks()
             (e["extensions"]["code"], e["extensions"]["provider"]) for e in result["errors"]
         ] == [("PROVIDER_UNAVAILABLE", "down")]
         text = str(result)
-        for secret in ("secret-down-token", str(port), "127.0.0.1", "Traceback", "core/v2"):
+        for secret in ("secret-down-token", "127.0.0.1", "Traceback", "core/v2"):
             assert secret not in text
+        # The port as a number of its own: its digits may stand by chance inside an id.
+        assert not re.search(rf"(?<![0-9A-Za-z]){port}(?![0-9A-Za-z])", text)
     finally:
         await deployed.close()
 
