@@ -17,7 +17,7 @@ from gateway.paging.cursor import CursorCodec
 from tests.support.deployment import SECRET
 from tests.support.graphql import Client
 from tests.support.relay import BACKWARD, FORWARD, Direction, Walk, record_keys, walk
-from tests.support.simulators import Simulated, clear_faults, control
+from tests.support.simulators import Simulated, outage
 
 from .accounts import deploy, expected_order
 
@@ -97,13 +97,9 @@ async def own() -> AsyncIterator[Simulated]:
 async def test_cursors_keep_a_failing_account_behind_and_still_fit(
     own, failing: str, way: Direction, order: str
 ):
-    async def outage(page: int) -> None:
-        if page == 2:
-            await control(own, failing, "faults", {"status": 503, "times": 1000})
-        if page == 5:
-            await clear_faults(own, failing)
-
-    done = await walk(own.gql, way, 13, strict=False, before_each=outage, order=order)
+    done = await walk(
+        own.gql, way, 13, strict=False, before_each=outage(own, failing, 2, 5), order=order
+    )
     assert sum(failing in page.failed for page in done.pages) == 3
     seen = record_keys(done.records)
     assert len(seen) == len(set(seen)) and set(seen) == set(expected_order(own))

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.relay import FORWARD, PAGE, record_keys, walk
 from tests.support.serving import unused_port
-from tests.support.simulators import CX_READ_ONLY_TOKEN, Simulated, clear_faults, control
+from tests.support.simulators import CX_READ_ONLY_TOKEN, Simulated, outage
 
 from .accounts import deploy
 
@@ -96,13 +96,14 @@ async def test_graphql_syntax_and_validation_errors_have_codes(small):
 async def test_a_failing_provider_leaves_the_others_and_keeps_its_position(
     own_small, order, failing
 ):
-    async def outage(page: int) -> None:
-        if page == 2:
-            await control(own_small, failing, "faults", {"status": 503, "times": 1000})
-        if page == 5:
-            await clear_faults(own_small, failing)
-
-    done = await walk(own_small.gql, FORWARD, 11, strict=False, before_each=outage, order=order)
+    done = await walk(
+        own_small.gql,
+        FORWARD,
+        11,
+        strict=False,
+        before_each=outage(own_small, failing, 2, 5),
+        order=order,
+    )
     failed_pages = 0
     for page in done.pages:
         statuses = {s["provider"]: s for s in page.connection["providerStatus"]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -126,3 +126,18 @@ async def control(
 async def clear_faults(deployment: Deployment[Any], account: str) -> None:
     async with deployment.http.delete(control_url(deployment, account) + "faults") as response:
         assert response.status == 200, await response.text()
+
+
+def outage(
+    deployment: Deployment[Any], account: str, start: int, end: int
+) -> Callable[[int], Awaitable[None]]:
+    """A `walk` hook (`before_each`): the account answers 503 from its page `start` until its
+    page `end`, then recovers."""
+
+    async def before(page: int) -> None:
+        if page == start:
+            await control(deployment, account, "faults", {"status": 503, "times": 1000})
+        if page == end:
+            await clear_faults(deployment, account)
+
+    return before
