@@ -428,7 +428,7 @@ class CarrierXAdapter:
             params["before"] = before
         if fields is not None:
             params["include_fields"] = ",".join(fields)
-        return await self._cached_get(self._records_url, params)
+        return await self._cached_get(self._records_url, params, decode=False)
 
     async def _get(self, sid: str) -> SmsRecord | None:
         reply = await self._cached_get(f"{self._records_url}/{sid}", {})
@@ -438,8 +438,12 @@ class CarrierXAdapter:
             raise self._failure(reply, "read records")
         return map_item(reply.body, account=self.name)
 
-    async def _cached_get(self, url: str, params: dict[str, str]) -> HttpReply:
-        """A read through the page cache; only successful replies are kept."""
+    async def _cached_get(
+        self, url: str, params: dict[str, str], *, decode: bool = True
+    ) -> HttpReply:
+        """A read through the page cache; only successful replies are kept. A cached reply
+        comes back undecoded (body None) unless `decode`: a listing read before is known by
+        its bytes (`_read_list`), and decoding them again would be wasted."""
         fresh: list[HttpReply] = []
 
         async def load() -> bytes | None:
@@ -453,7 +457,7 @@ class CarrierXAdapter:
             return fresh[0]
         if payload is None:
             return await self._call("GET", url, retry=True, params=params)
-        return HttpReply(200, decode_json(payload), payload)
+        return HttpReply(200, decode_json(payload) if decode else None, payload)
 
     async def _call(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
         return await self._client.request(method, url, retry=retry, **kwargs)
@@ -462,17 +466,20 @@ class CarrierXAdapter:
         """Items and whether more follow; a missing `has_more` leaves it to the page length."""
         if reply.status != 200:
             raise self._failure(reply, "list records")
+        if not reply.payload:
+            return self._listing(reply.body)
         body = reply.body
+        records, more = self._listings.read(
+            reply.payload,
+            lambda: self._listing(decode_json(reply.payload) if body is None else body),
+        )
+        return list(records), more
+
+    def _listing(self, body: Any) -> tuple[list[SmsRecord], bool]:
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list):
             raise ProviderError(self.name, f"{self._label} sent a reply that is not a list")
         more = body.get("has_more")
-        if not reply.payload:
-            return self._mapped(items, more)
-        records, more = self._listings.read(reply.payload, lambda: self._mapped(items, more))
-        return list(records), more
-
-    def _mapped(self, items: list[Any], more: Any) -> tuple[list[SmsRecord], bool]:
         records = [map_item(item, account=self.name) for item in items]
         return records, more if isinstance(more, bool) else bool(records)
 
