@@ -159,11 +159,13 @@ class RecordService:
         return record
 
     async def readiness(self) -> dict[str, ProviderStatus]:
-        """Asks every account for a cheap authenticated answer."""
+        """Asks every account for a cheap authenticated answer, within one request deadline,
+        so that a stalled account makes the probe answer "degraded", not time out."""
+        deadline = self.deadline()
 
         async def probe(adapter: ProviderAdapter) -> ProviderStatus:
             try:
-                await adapter.check()
+                await deadline.within(adapter, adapter.check())
             except ProviderFailure as failure:
                 return ProviderStatus(adapter.name, False, failure.code, failure.message)
             return ProviderStatus(adapter.name, True)

@@ -122,3 +122,22 @@ async def test_node_nodes_and_totals_share_the_request_deadline(stallable):
         "dfs": None,
         "cx-a": "PROVIDER_UNAVAILABLE",
     }
+
+
+async def test_readiness_answers_within_the_deadline_naming_the_stalled_account(stallable):
+    """A readiness probe with a short timeout must get an answer while an account stalls."""
+    await control(stallable, "cx-a", "faults", STALL)
+    started = time.monotonic()
+    async with stallable.http.get(stallable.gateway_url + "/readyz") as response:
+        body = await response.json()
+        status = response.status
+    assert time.monotonic() - started < BOUND
+    await clear_faults(stallable, "cx-a")
+    assert status == 503
+    assert body == {
+        "status": "degraded",
+        "providers": {
+            "dfs": {"ok": True, "code": None, "message": None},
+            "cx-a": {"ok": False, "code": "PROVIDER_UNAVAILABLE", "message": MISSED},
+        },
+    }
