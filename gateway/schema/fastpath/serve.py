@@ -106,12 +106,20 @@ class Plans:
         reported = len(context.partial_errors)
         try:
             arguments = [_arguments(schema, conn, variables) for conn in connections]
-            pages = await asyncio.gather(
+            # Every page runs to its end before any failure is acted on, so that none adds
+            # partial errors after those of this attempt are taken back.
+            outcomes = await asyncio.gather(
                 *(
                     read_page(context, (conn.key,), args, conn.attributes)
                     for conn, args in zip(connections, arguments, strict=True)
-                )
+                ),
+                return_exceptions=True,
             )
+            pages = []
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                pages.append(outcome)
             env = Env(context.providers)
             written = iter(
                 [conn.page.write(page, env) for conn, page in zip(connections, pages, strict=True)]
