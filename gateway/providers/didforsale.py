@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import math
 import re
 from collections.abc import AsyncGenerator, Sequence
@@ -24,7 +23,6 @@ from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from cachetools import LRUCache
 
 from gateway.cache import PageCache
 from gateway.config import DidForSaleSettings
@@ -37,6 +35,7 @@ from gateway.errors import (
 from gateway.providers import values
 from gateway.providers.base import Boundary, ScanPage, Stream, StreamEntry, StreamQuery, is_after
 from gateway.providers.http import AccountClient, HttpReply, decode_json
+from gateway.providers.read_once import ReadOnce
 from gateway.providers.segments import count_segments
 from gateway.providers.span import query_span, scan_query, wanted
 from gateway.providers.wallclock import floor_second, wall_range, wall_to_utc
@@ -97,7 +96,7 @@ class DidForSaleAdapter:
         self._settings = settings
         self._cache = cache or PageCache.disabled()
         self._secret = f"{settings.api_key}:{settings.token}"
-        self._pages_read: LRUCache[bytes, CdrPage] = LRUCache(_ROWS_READ, _rows)
+        self._pages_read: ReadOnce[CdrPage] = ReadOnce(_ROWS_READ, getsizeof=_rows)
         self._zone = ZoneInfo(settings.timezone)
         self._url = settings.base + "/" + settings.cdr_path.lstrip("/")
         self._label = account_label(KIND.value, settings.name)
@@ -200,12 +199,14 @@ class DidForSaleAdapter:
         """A page as records, from the reply just received or else from cached bytes; the
         same bytes are read once, since descending walks list a whole window again for every
         GraphQL page, and requests that read one page at once then share its records."""
-        digest = hashlib.blake2b(payload, digest_size=16).digest()
-        page = self._pages_read.get(digest)
-        if page is None:
-            reply = reply or HttpReply(200, decode_json(payload), payload)
-            page = self._pages_read[digest] = read_page(reply, account=self.name, zone=self._zone)
-        return page
+        return self._pages_read.read(
+            payload,
+            lambda: read_page(
+                reply or HttpReply(200, decode_json(payload), payload),
+                account=self.name,
+                zone=self._zone,
+            ),
+        )
 
     async def _ascending(self, query: StreamQuery, span: TimeWindow) -> Stream:
         """Follows the page tokens from the hint's page and offset, or else lists from the

@@ -33,3 +33,16 @@ def test_the_least_recently_used_reading_goes_first():
     for n in (1, 2, 1, 3, 1, 2):
         read_once.read(str(n).encode(), lambda n=n: read(n))
     assert counted == [1, 2, 3, 2]
+
+
+def test_readings_are_bounded_by_their_size_and_one_beyond_the_bound_is_not_kept():
+    counted: list[bytes] = []
+
+    def read(payload: bytes) -> bytes:
+        counted.append(payload)
+        return payload
+
+    read_once: ReadOnce[bytes] = ReadOnce(maxsize=10, getsizeof=len)
+    for payload in (b"aaaa", b"bbbb", b"aaaa", b"cccc", b"aaaa", b"b" * 11, b"b" * 11):
+        read_once.read(payload, lambda payload=payload: read(payload))
+    assert counted == [b"aaaa", b"bbbb", b"cccc", b"b" * 11, b"b" * 11]
