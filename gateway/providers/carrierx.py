@@ -618,7 +618,7 @@ def _anchor(query: StreamQuery, account: str) -> str | None:
     hint = query.resume
     if isinstance(hint, dict) and hint.get("o") == Order.DESC.value:
         sid = hint.get("s")
-        if isinstance(sid, str) and _SID.fullmatch(sid):
+        if _valid_sid(sid):
             return sid
     return None
 

@@ -30,12 +30,13 @@ from strawberry.types.base import get_object_definition
 from gateway.metrics import DOCUMENTS_PREPARED
 
 from ..context import GatewayContext
+from ..limits import DOCUMENT_CACHE_SIZE
 from ..query import PageArguments, Query, read_page
 from .plan import Compiler, ConnectionPlan, Env, OperationPlan, Unplannable
 from .variables import directive_variables
 
-PLAN_CACHE_SIZE = 512
-"""Documents whose plans are kept, as many as validations (`DOCUMENT_CACHE_SIZE`)."""
+PLAN_CACHE_SIZE = DOCUMENT_CACHE_SIZE
+"""Documents whose plans are kept, as many as validations."""
 
 PLANS_PER_DOCUMENT = 16
 """Plans kept per document: one per operation and set of `@skip`/`@include` values."""
