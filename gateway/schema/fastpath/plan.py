@@ -232,28 +232,9 @@ def _global_id(record: records.SmsRecord, env: Env) -> str:
 
 
 def _attribute_reader(parent: GraphQLObjectType, name: str, attribute: str) -> Reader:
-    """Reads `attribute` and writes it as the field's GraphQL type does; a leaf in one call,
-    since a page reads hundreds of them."""
-    graphql_type = parent.fields[name].type
-    required = isinstance(graphql_type, GraphQLNonNull)
-    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
-    if not isinstance(inner, GraphQLLeafType):
-        write = _writer(graphql_type)
-        return lambda source, env: write(getattr(source, attribute))
-    serialize = _serializer(inner)
-
-    def read_leaf(source: Any, env: Env) -> Any:
-        value = getattr(source, attribute)
-        if value is None:
-            if required:
-                raise Unservable
-            return None
-        written = serialize(value)
-        if written is None:
-            raise Unservable
-        return written
-
-    return read_leaf
+    """Reads `attribute` and writes it as the field's GraphQL type does."""
+    write = _writer(parent.fields[name].type)
+    return lambda source, env: write(getattr(source, attribute))
 
 
 def _writer(graphql_type: GraphQLOutputType) -> Callable[[Any], Any]:
