@@ -1,6 +1,7 @@
 """GraphiQL as a user opens it: Debian's Chromium, headless, loads the gateway's page and runs
-the first example with a bearer token pasted into the headers editor, while every request the
-page makes stays on the gateway's origin. The screenshot is kept as a CI artifact."""
+the first example with a bearer token pasted into the headers editor, then loads the schema
+with it, while every request the page makes stays on the gateway's origin. The screenshot is
+kept as a CI artifact."""
 
 import asyncio
 from pathlib import Path
@@ -86,4 +87,5 @@ async def test_graphiql_runs_the_first_example_with_a_pasted_token_and_nothing_f
     assert {edge["node"]["provider"]["name"] for edge in shown["edges"]} <= ACCOUNTS
     assert all(edge["node"]["id"] for edge in shown["edges"])
     assert seen["withToken"] == answer
+    assert "SmsRecord" in seen["schemaTypes"]
     assert SCREENSHOT.stat().st_size > 10_000

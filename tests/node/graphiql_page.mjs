@@ -1,9 +1,10 @@
 // Opens the gateway's GraphiQL page in headless Chromium as a user would: records every
 // request the page makes, reads the tabs it opens with, runs the default query, pastes a
-// bearer token into the headers editor and runs it again, and saves a screenshot.
+// bearer token into the headers editor and runs it again, saves a screenshot, then reloads
+// the schema with the token.
 // Usage: node graphiql_page.mjs PAGE_URL CHROMIUM TOKEN SCREENSHOT
 // Prints one JSON document: {requests, tabs, headersEditorVisible, withoutToken, withToken,
-// pageErrors}.
+// schemaTypes, pageErrors}.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,8 +77,24 @@ try {
   await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${token}` }));
   const withToken = await run();
   await page.screenshot({ path: screenshot });
+
+  // With the token in place, the schema (for completion and the docs) loads on request.
+  const introspected = page.waitForResponse((reply) =>
+    reply.request().postData()?.includes("IntrospectionQuery"),
+  );
+  await page.locator('button[aria-label="Re-fetch GraphQL schema"]').click();
+  const schema = await (await introspected).json();
+  const schemaTypes = (schema.data?.__schema?.types ?? []).map((type) => type.name);
   process.stdout.write(
-    JSON.stringify({ requests, tabs, headersEditorVisible, withoutToken, withToken, pageErrors }),
+    JSON.stringify({
+      requests,
+      tabs,
+      headersEditorVisible,
+      withoutToken,
+      withToken,
+      schemaTypes,
+      pageErrors,
+    }),
   );
 } finally {
   await context.close();
