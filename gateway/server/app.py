@@ -15,6 +15,7 @@ from gateway.paging.cursor import CursorCodec
 from gateway.providers import build_adapters, close_session, make_session
 from gateway.schema import build_schema
 from gateway.schema.limits import DocumentLimits
+from gateway.server.graphiql import add_asset_routes
 from gateway.server.graphql_view import GatewayGraphQLView
 from gateway.server.health import OPEN, SERVICE, WORKER, healthz, metrics, readyz
 from gateway.server.observe import observe
@@ -94,6 +95,8 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
         app.router.add_route("POST", "/graphql", view),
         app.router.add_route("GET", "/graphql", view),
     ]
+    if settings.server.graphiql:
+        add_asset_routes(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

@@ -23,6 +23,7 @@ from gateway.auth import Authenticator, Caller
 from gateway.errors import Unauthenticated
 from gateway.schema import GatewaySchema
 from gateway.schema.context import GatewayContext, make_context, provider_types
+from gateway.server.graphiql import page_response
 from gateway.service import RecordService
 from gateway.stats import StatsService
 
@@ -92,6 +93,10 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
             return _refusal(exc.reason, exc.status_code)
         except web.HTTPRequestEntityTooLarge:
             return _refusal(f"The body is larger than {request.client_max_size} bytes.", 413)
+
+    async def render_graphql_ide(self, request: web.Request) -> web.Response:
+        """The gateway's own GraphiQL page, whose scripts and styles it serves itself."""
+        return page_response()
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
