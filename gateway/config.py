@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from gateway import tracing
 from gateway.errors import ConfigError
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -202,6 +203,23 @@ class LimitsSettings(_Section):
     """Upstream calls (provider pages) one `smsRecordStats` may make per account."""
 
 
+class TelemetrySettings(_Section):
+    """`[telemetry]`: where traces go (OTLP over HTTP); no endpoint, no traces. The standard
+    `OTEL_*` environment variables, read by the OpenTelemetry SDK, override these keys."""
+
+    otlp_endpoint: AnyHttpUrl | None = None
+    """The collector's base URL (`http://collector:4318`); spans go to its `/v1/traces`."""
+    service_name: str = Field(default="sms-gateway", min_length=1)
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _extra_installed(cls, endpoint: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        """Refused at start-up rather than tracing nothing without a word."""
+        if endpoint is not None and not tracing.INSTALLED:
+            raise ValueError(tracing.MISSING_EXTRA)
+        return endpoint
+
+
 class Settings(_Section):
     """The whole validated configuration."""
 
@@ -210,6 +228,7 @@ class Settings(_Section):
     cache: CacheSettings = CacheSettings()
     limits: LimitsSettings = LimitsSettings()
     auth: AuthSettings = AuthSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
     clients: tuple[ClientSettings, ...] = ()
     providers: tuple[ProviderSettings, ...] = Field(min_length=1)
 

@@ -392,7 +392,11 @@ class CarrierXAdapter:
         """The API enforces its own length limit (422), which the service checks up front."""
         sid = check_sid(node_key)
         reply = await self._call(
-            "PATCH", f"{self._records_url}/{sid}", retry=False, json={"user_data": user_data}
+            "PATCH",
+            f"{self._records_url}/{sid}",
+            call="update",
+            retry=False,
+            json={"user_data": user_data},
         )
         if reply.status == 404:
             return None
@@ -406,7 +410,9 @@ class CarrierXAdapter:
 
     async def check(self) -> None:
         """One record of the listing: authenticated and cheap."""
-        reply = await self._call("GET", self._records_url, retry=True, params={"limit": "1"})
+        reply = await self._call(
+            "GET", self._records_url, call="check", retry=True, params={"limit": "1"}
+        )
         self._read_list(reply)
 
     async def _list(
@@ -428,10 +434,10 @@ class CarrierXAdapter:
             params["before"] = before
         if fields is not None:
             params["include_fields"] = ",".join(fields)
-        return await self._cached_get(self._records_url, params, decode=False)
+        return await self._cached_get(self._records_url, params, call="list", decode=False)
 
     async def _get(self, sid: str) -> SmsRecord | None:
-        reply = await self._cached_get(f"{self._records_url}/{sid}", {})
+        reply = await self._cached_get(f"{self._records_url}/{sid}", {}, call="get")
         if reply.status == 404:
             return None
         if reply.status != 200:
@@ -439,7 +445,7 @@ class CarrierXAdapter:
         return map_item(reply.body, account=self.name)
 
     async def _cached_get(
-        self, url: str, params: dict[str, str], *, decode: bool = True
+        self, url: str, params: dict[str, str], *, call: str, decode: bool = True
     ) -> HttpReply:
         """A read through the page cache; only successful replies are kept. A cached reply
         comes back undecoded (body None) unless `decode`: a listing read before is known by
@@ -447,7 +453,7 @@ class CarrierXAdapter:
         fresh: list[HttpReply] = []
 
         async def load() -> bytes | None:
-            reply = await self._call("GET", url, retry=True, params=params)
+            reply = await self._call("GET", url, call=call, retry=True, params=params)
             fresh.append(reply)
             return reply.payload if reply.status == 200 else None
 
@@ -456,11 +462,13 @@ class CarrierXAdapter:
         if fresh:
             return fresh[0]
         if payload is None:
-            return await self._call("GET", url, retry=True, params=params)
+            return await self._call("GET", url, call=call, retry=True, params=params)
         return HttpReply(200, decode_json(payload) if decode else None, payload)
 
-    async def _call(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
-        return await self._client.request(method, url, retry=retry, **kwargs)
+    async def _call(
+        self, method: str, url: str, *, call: str, retry: bool, **kwargs: Any
+    ) -> HttpReply:
+        return await self._client.request(method, url, call=call, retry=retry, **kwargs)
 
     def _read_list(self, reply: HttpReply) -> tuple[list[SmsRecord], bool]:
         """Items and whether more follow; a missing `has_more` leaves it to the page length."""

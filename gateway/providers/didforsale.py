@@ -181,7 +181,9 @@ class DidForSaleAdapter:
         fresh: list[CdrPage] = []
 
         async def load() -> bytes:
-            reply = await self._client.request("POST", self._url, retry=True, json=body)
+            reply = await self._client.request(
+                "POST", self._url, call="list", retry=True, json=body
+            )
             fresh.append(self._parsed(reply.payload, reply))
             return reply.payload
 

@@ -25,11 +25,12 @@ travel to clients unchanged.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -49,6 +50,7 @@ from tenacity import (
 from gateway.config import ProviderSettings
 from gateway.errors import ProviderError, ProviderUnavailable, account_label
 from gateway.metrics import BREAKER_OPEN, UPSTREAM_LATENCY, UPSTREAM_REQUESTS
+from gateway.tracing import upstream_attempt
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,8 @@ class _Transient(Exception):
 
 class _NoSlot(Exception):
     """No slot came free within the wait's budget: the gateway is busy, not the provider."""
+
+    outcome = "no_slot"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -149,6 +153,7 @@ class AccountClient:
         self._sleep = sleep
         self._settings = settings
         self._provider = settings.name
+        self._kind = kind
         self._label = account_label(kind, settings.name)
         self._headers = dict(headers)
         self._timeout = aiohttp.ClientTimeout(sock_connect=settings.connect_timeout_seconds)
@@ -173,14 +178,17 @@ class AccountClient:
             self._breaker_state = event.state
             BREAKER_OPEN.labels(self._provider).set(int(event.state == OPENED))
 
-    async def request(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
-        """One logical request; `kwargs` go to `session.request` (params, json).
+    async def request(
+        self, method: str, url: str, *, call: str, retry: bool, **kwargs: Any
+    ) -> HttpReply:
+        """One logical request; `call` says what it does for traces (list, get, update,
+        check); `kwargs` go to `session.request` (params, json).
 
         Returns any 2xx-4xx reply for the adapter to interpret; raises `ProviderUnavailable`
         when the account cannot be reached, keeps failing with 5xx/429 or its breaker is open,
         `ProviderError` for a 2xx body that is not JSON or is over the size cap.
         """
-        task = asyncio.create_task(self._guarded(method, url, retry, kwargs))
+        task = asyncio.create_task(self._guarded(method, url, call, retry, kwargs))
         calls = _CALLS.setdefault(self._session, set())
         calls.add(task)
         task.add_done_callback(calls.discard)
@@ -188,7 +196,7 @@ class AccountClient:
         return await asyncio.shield(task)
 
     async def _guarded(
-        self, method: str, url: str, retry: bool, kwargs: dict[str, Any]
+        self, method: str, url: str, call: str, retry: bool, kwargs: dict[str, Any]
     ) -> HttpReply:
         settings = self._settings
         retrying = AsyncRetrying(
@@ -202,7 +210,8 @@ class AccountClient:
         try:
             async with await self._breakers.get_breaker(self._provider):
                 try:
-                    return await retrying(self._attempt, method, url, kwargs)
+                    attempts = itertools.count(1)
+                    return await retrying(self._attempt, method, url, call, attempts, kwargs)
                 except _Transient as exc:
                     raise ProviderUnavailable(self._provider, exc.message) from None
         except _NoSlot as busy:
@@ -215,14 +224,25 @@ class AccountClient:
                 f"{self._label} is failing; it is not asked again for up to {cooldown:g}s",
             ) from None
 
-    async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
-        """One attempt: a slot, then the exchange within the total timeout; counted by
-        outcome."""
-        await self._take_slot()
-        try:
-            return await self._timed_exchange(method, url, kwargs)
-        finally:
-            self._slots.release()
+    async def _attempt(
+        self, method: str, url: str, call: str, attempts: Iterator[int], kwargs: dict[str, Any]
+    ) -> HttpReply:
+        """One attempt (numbered from 1 by `attempts`): a slot, then the exchange within the
+        total timeout; counted by outcome and traced."""
+        with upstream_attempt(
+            account=self._provider,
+            kind=self._kind,
+            call=call,
+            method=method,
+            attempt=next(attempts),
+        ) as traced:
+            await self._take_slot()
+            try:
+                reply = await self._timed_exchange(method, url, kwargs)
+            finally:
+                self._slots.release()
+            traced.answered(reply.status)
+            return reply
 
     async def _take_slot(self) -> None:
         """Waits for a slot within the wait's budget. The budget is checked again once the

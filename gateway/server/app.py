@@ -22,10 +22,12 @@ from gateway.server.observe import observe
 from gateway.server.request_id import HEADER, request_id
 from gateway.service import PagingRules, RecordService
 from gateway.stats import StatsService
+from gateway.tracing import Tracing, start_tracing
 
 log = logging.getLogger(__name__)
 
 WORKER_HEADER = "X-Gateway-Worker"
+TRACING = web.AppKey("tracing", Tracing)
 
 
 def announce_access(app: web.Application) -> None:
@@ -78,6 +80,16 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
             await cache.close()
 
     app.cleanup_ctx.append(close_clients)
+    telemetry = settings.telemetry
+    endpoint = telemetry.otlp_endpoint
+    tracing = app[TRACING] = start_tracing(
+        None if endpoint is None else str(endpoint), telemetry.service_name
+    )
+
+    async def close_tracing(app: web.Application) -> None:
+        await tracing.close()
+
+    app.on_cleanup.append(close_tracing)
     schema = build_schema(
         DocumentLimits(
             max_depth=limits.max_depth,
@@ -89,7 +101,7 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
     )
     stats = StatsService(service, max_calls=limits.max_stats_calls)
     view = GatewayGraphQLView(
-        service, stats, schema, authenticator, graphiql=settings.server.graphiql
+        service, stats, schema, authenticator, graphiql=settings.server.graphiql, tracing=tracing
     )
     graphql_routes = [
         app.router.add_route("POST", "/graphql", view),

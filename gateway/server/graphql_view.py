@@ -26,6 +26,7 @@ from gateway.schema.context import GatewayContext, make_context, provider_types
 from gateway.server.graphiql import page_response
 from gateway.service import RecordService
 from gateway.stats import StatsService
+from gateway.tracing import Tracing
 
 
 def _refusal(message: str, status: int) -> web.Response:
@@ -63,6 +64,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         authenticator: Authenticator,
         *,
         graphiql: bool,
+        tracing: Tracing,
     ) -> None:
         super().__init__(
             schema=schema,
@@ -73,13 +75,14 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         self._stats = stats
         self._providers = provider_types(service)
         self._authenticator = authenticator
+        self._tracing = tracing
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         """Who is asking is settled before the body is read; a request that is not GraphQL
-        at all still gets a GraphQL-shaped, coded error."""
+        at all still gets a GraphQL-shaped, coded error. An operation is traced from then on."""
         if request.method == "POST" or "query" in request.query:
             try:
-                request[CALLER] = await self._authenticator.authenticate(
+                caller = request[CALLER] = await self._authenticator.authenticate(
                     request.headers.get("Authorization")
                 )
             except Unauthenticated as refusal:
@@ -87,6 +90,11 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
                 response = web.json_response({"errors": [error]}, status=401)
                 response.headers["WWW-Authenticate"] = "Bearer"
                 return response
+            with self._tracing.operation(request.headers, client=caller.name):
+                return await self._answer(request)
+        return await self._answer(request)
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         try:
             return await self.run(request=request)
         except HTTPException as exc:

@@ -86,7 +86,7 @@ async def scripted(script):
 
 async def call(session, script, *, retry=True, method="GET", sleep=asyncio.sleep, **policy):
     async with scripted(script) as url:
-        return await client(session, sleep, **policy).request(method, url, retry=retry)
+        return await client(session, sleep, **policy).request(method, url, call="get", retry=retry)
 
 
 async def test_json_numbers_arrive_as_decimal(session):
@@ -168,7 +168,7 @@ async def test_a_slow_account_times_out_on_every_attempt(session):
 async def test_a_closed_port(session):
     url = f"http://127.0.0.1:{unused_port()}/x?token=cx-secret"
     with pytest.raises(ProviderUnavailable) as raised:
-        await client(session).request("GET", url, retry=True)
+        await client(session).request("GET", url, call="get", retry=True)
     assert raised.value.message == "carrierx account 'cx-main' could not be reached"
 
 
@@ -203,20 +203,20 @@ async def test_the_breaker_opens_after_consecutive_failures_and_probes_after_the
     account = client(session, breaker_failures=2, breaker_cooldown_seconds=1.0)
     async with scripted(script) as url:
         with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
-            await account.request("GET", url, retry=True)
+            await account.request("GET", url, call="get", retry=True)
         assert (script.calls, account.breaker_open) == (3, False)
         with pytest.raises(ProviderUnavailable, match=r"HTTP 503"):
-            await account.request("GET", url, retry=True)
+            await account.request("GET", url, call="get", retry=True)
         assert (script.calls, account.breaker_open) == (6, True)
         for _ in range(50):
             with pytest.raises(ProviderUnavailable) as raised:
-                await account.request("GET", url, retry=True)
+                await account.request("GET", url, call="get", retry=True)
         assert raised.value.message == (
             "carrierx account 'cx-main' is failing; it is not asked again for up to 1s"
         )
         assert script.calls == 6, "an open breaker does not ask the provider"
         await asyncio.sleep(1.05)
-        assert (await account.request("GET", url, retry=True)).status == 200
+        assert (await account.request("GET", url, call="get", retry=True)).status == 200
         assert not account.breaker_open
         assert script.calls == 7
 
@@ -231,7 +231,7 @@ async def test_a_request_whose_caller_went_away_still_counts_against_the_breaker
 
     async with scripted(script) as url:
         for _ in range(2):
-            caller = asyncio.create_task(account.request("GET", url, retry=True))
+            caller = asyncio.create_task(account.request("GET", url, call="get", retry=True))
             await asyncio.sleep(0.05)
             caller.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -246,7 +246,7 @@ async def test_closing_the_session_cancels_the_requests_their_callers_left():
     async with scripted(script) as url:
         session = make_session()
         account = client(session, retries=0, timeout_seconds=30)
-        caller = asyncio.create_task(account.request("GET", url, retry=True))
+        caller = asyncio.create_task(account.request("GET", url, call="get", retry=True))
 
         async def asked() -> bool:
             return script.calls == 1
@@ -293,9 +293,9 @@ async def test_the_timeout_measures_the_provider_and_a_slot_is_waited_for_apart(
 
     before = timeouts()
     async with scripted(script) as url:
-        first = asyncio.create_task(account.request("GET", url, retry=True))
+        first = asyncio.create_task(account.request("GET", url, call="get", retry=True))
         await asyncio.sleep(timeout / 2)
-        later = [account.request("GET", url, retry=True) for _ in range(2)]
+        later = [account.request("GET", url, call="get", retry=True) for _ in range(2)]
         results = await asyncio.gather(first, *later, return_exceptions=True)
     messages = [result.message for result in results]
     assert messages == [
@@ -314,7 +314,7 @@ async def test_replies_that_the_adapter_reads_keep_the_breaker_closed(session):
     async with scripted(script) as url:
         for _ in range(3):
             with contextlib.suppress(ProviderUnavailable):
-                await account.request("GET", url, retry=True)
+                await account.request("GET", url, call="get", retry=True)
         assert not account.breaker_open
 
 
@@ -336,7 +336,9 @@ async def test_a_reply_over_the_size_cap_is_refused_unread(session):
         app.router.add_get("/x", handle)
         async with serving(app) as root:
             with pytest.raises(ProviderError) as raised:
-                await client(session, max_reply_bytes=4096).request("GET", root + "/x", retry=True)
+                await client(session, max_reply_bytes=4096).request(
+                    "GET", root + "/x", call="get", retry=True
+                )
         assert raised.value.message == "carrierx account 'cx-main' sent a reply over 4096 bytes"
         assert "xxx" not in str(raised.value)
 
@@ -356,5 +358,7 @@ async def test_concurrent_calls_stay_within_the_account_limit(session):
     app.router.add_get("/x", handle)
     account = client(session, max_concurrency=3)
     async with serving(app) as root:
-        await asyncio.gather(*(account.request("GET", root + "/x", retry=True) for _ in range(10)))
+        await asyncio.gather(
+            *(account.request("GET", root + "/x", call="get", retry=True) for _ in range(10))
+        )
     assert peak == 3

@@ -125,6 +125,16 @@ def test_each_account_has_its_own_call_policy_with_defaults(tmp_path):
             "server.request_deadline_seconds",
             "greater than 0",
         ),
+        (
+            lambda t: t + '[telemetry]\notlp_endpoint = "collector:4318"\n',
+            "telemetry.otlp_endpoint",
+            "URL",
+        ),
+        (
+            lambda t: t + '[telemetry]\nservice_name = ""\n',
+            "telemetry.service_name",
+            "at least 1 character",
+        ),
     ],
 )
 def test_each_bad_config_names_its_key(tmp_path, change, key, problem):
