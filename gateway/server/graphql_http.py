@@ -19,9 +19,9 @@ NOT_STORED = "no-store"
 """For answers no cache may keep: errors, refusals, a persisted query not found (a kept
 "not found" would hide the document for as long as it was kept)."""
 
-VARY = "Accept, Authorization"
+VARY = "Accept, Accept-Encoding, Authorization"
 """What a GET answer depends on besides its URL: its media type and status follow `Accept`,
-the accounts it reads follow `Authorization`."""
+its compression `Accept-Encoding`, the accounts it reads `Authorization`."""
 
 
 def response_media_type(accept: str | None) -> str:
