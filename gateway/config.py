@@ -78,6 +78,9 @@ class CacheSettings(_Section):
     max_memory_mb: float = Field(default=32, gt=0)
     """What the in-process backend may hold, in MiB of cached replies: enough for a few
     walks' DIDforSale windows, far below what the process's own memory should grow by."""
+    persisted_queries_max_mb: float = Field(default=4, gt=0)
+    """What the in-process store of persisted queries may hold, in MiB of documents; past
+    it the least recently used go first (with Redis, documents expire by time instead)."""
 
     @property
     def window_end_step_seconds(self) -> float:

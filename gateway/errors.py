@@ -8,6 +8,7 @@
     ├── Unauthenticated               UNAUTHENTICATED       no, or no valid, bearer token
     ├── Forbidden                     FORBIDDEN             the client may not do this
     ├── NotFound                      NOT_FOUND
+    ├── PersistedQueryNotFound        PERSISTED_QUERY_NOT_FOUND   the client sends the document
     ├── UnsupportedByProvider         (payload error UNSUPPORTED_BY_PROVIDER)
     └── ProviderFailure               carries `provider`, the account name
         ├── ProviderUnavailable       PROVIDER_UNAVAILABLE  timeouts, refused connections, 5xx, 429
@@ -82,6 +83,17 @@ class NotFound(GatewayError):
     """A well-formed id of a record the provider does not have."""
 
     code = "NOT_FOUND"
+
+
+class PersistedQueryNotFound(GatewayError):
+    """A persisted-query hash the gateway does not hold (yet, or any more). Apollo's clients
+    read this exact message and code as "send the document with its hash", so neither may
+    change."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__("PersistedQueryNotFound")
 
 
 class UnsupportedByProvider(GatewayError):

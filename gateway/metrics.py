@@ -44,3 +44,11 @@ DOCUMENTS_PREPARED = Counter(
     ["stage"],
     registry=REGISTRY,
 )
+PERSISTED_QUERIES = Counter(
+    "gateway_persisted_queries_total",
+    "Automatic persisted-query lookups and registrations, by outcome (`hit`: a hash-only "
+    "request found its document; `miss`: it did not, and the client is told to send it; "
+    "`registered`: a document came with its hash and was kept).",
+    ["outcome"],
+    registry=REGISTRY,
+)

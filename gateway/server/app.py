@@ -12,6 +12,7 @@ from gateway.auth import Authenticator
 from gateway.cache import make_cache
 from gateway.config import Settings
 from gateway.paging.cursor import CursorCodec
+from gateway.persisted_queries import PersistedQueries
 from gateway.providers import build_adapters, close_session, make_session
 from gateway.schema import build_schema
 from gateway.schema.limits import DocumentLimits
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 WORKER_HEADER = "X-Gateway-Worker"
 TRACING = web.AppKey("tracing", Tracing)
+
+_REQUEST_LINE_SLACK = 1024
+"""Room for the method, the path and the protocol around a request line's query string."""
 
 
 def announce_access(app: web.Application) -> None:
@@ -46,13 +50,20 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
 
     Async because the client session must be born inside the running event loop."""
     limits = settings.limits
-    app = web.Application(middlewares=[request_id, observe], client_max_size=limits.max_body_bytes)
+    app = web.Application(
+        middlewares=[request_id, observe],
+        client_max_size=limits.max_body_bytes,
+        # A GET's query string may be as long as a POST's body; the view refuses a longer
+        # one with a GraphQL error, so the request line must be read up to a little past it.
+        handler_args={"max_line_size": limits.max_body_bytes + _REQUEST_LINE_SLACK},
+    )
     if worker is not None:
         app[WORKER] = worker
         app.on_response_prepare.append(_name_worker)
     authenticator = Authenticator.from_settings(settings)
     session = make_session()
     cache = make_cache(settings.cache)
+    persisted = PersistedQueries.from_settings(settings.cache)
     service = RecordService(
         build_adapters(settings.providers, session, cache),
         CursorCodec(settings.security.cursor_secret),
@@ -78,6 +89,7 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
             await close_session(session)
         finally:
             await cache.close()
+            await persisted.close()
 
     app.cleanup_ctx.append(close_clients)
     telemetry = settings.telemetry
@@ -101,7 +113,14 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
     )
     stats = StatsService(service, max_calls=limits.max_stats_calls)
     view = GatewayGraphQLView(
-        service, stats, schema, authenticator, graphiql=settings.server.graphiql, tracing=tracing
+        service,
+        stats,
+        schema,
+        authenticator,
+        persisted,
+        graphiql=settings.server.graphiql,
+        get_max_age_seconds=settings.cache.ttl_seconds,
+        tracing=tracing,
     )
     graphql_routes = [
         app.router.add_route("POST", "/graphql", view),

@@ -3,8 +3,12 @@ encodes each response with orjson, money exact.
 
 Whatever a client sends that is not a GraphQL request (a body that is not UTF-8 JSON, a JSON
 scalar, nesting too deep to decode, a compressed body that does not decompress, a body over
-`[limits] max_body_bytes`) is answered with a GraphQL-shaped error, code `BAD_USER_INPUT`,
-before anything runs."""
+`[limits] max_body_bytes`, a URL whose query string is longer) is answered with a
+GraphQL-shaped error, code `BAD_USER_INPUT`, before anything runs.
+
+Queries also come as `GET /graphql?query=…&variables=…&operationName=…`, checked exactly as
+a POST is; a mutation over GET is refused with 405. A request may name its document by an
+automatic persisted query's hash instead of sending it (`persisted_queries`)."""
 
 from __future__ import annotations
 
@@ -15,23 +19,54 @@ from typing import Any
 import orjson
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
-from cross_web import AiohttpHTTPRequestAdapter, HTTPException
+from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.types import QueryParams
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from gateway.auth import Authenticator, Caller
-from gateway.errors import Unauthenticated
+from gateway.errors import GatewayError, PersistedQueryNotFound, Unauthenticated
+from gateway.persisted_queries import PersistedQueries
 from gateway.schema import GatewaySchema
 from gateway.schema.context import GatewayContext, make_context, provider_types
 from gateway.server.graphiql import page_response
+from gateway.server.graphql_http import (
+    NOT_STORED,
+    VARY,
+    get_cache_control,
+    response_media_type,
+    response_status,
+)
 from gateway.service import RecordService
 from gateway.stats import StatsService
 from gateway.tracing import Tracing
 
 
-def _refusal(message: str, status: int) -> web.Response:
-    error = {"message": message, "extensions": {"code": "BAD_USER_INPUT"}}
-    return web.json_response({"errors": [error]}, status=status)
+def _errors_response(
+    request: web.Request, errors: list[dict[str, Any]], status: int
+) -> web.Response:
+    """A GraphQL response of errors only, in the media type the client accepts; no cache
+    keeps it."""
+    response = web.json_response(
+        {"errors": errors},
+        status=status,
+        content_type=response_media_type(request.headers.get("Accept")),
+    )
+    response.headers["Cache-Control"] = NOT_STORED
+    return response
+
+
+def _refusal(request: web.Request, message: str, status: int) -> web.Response:
+    return _errors_response(
+        request, [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}], status
+    )
+
+
+class MutationOverGet(Exception):
+    """A GET that asks for a mutation: GET must stay safe to repeat and to cache."""
 
 
 class StrictBodyAdapter(AiohttpHTTPRequestAdapter):
@@ -62,32 +97,38 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         stats: StatsService,
         schema: GatewaySchema,
         authenticator: Authenticator,
+        persisted: PersistedQueries,
         *,
         graphiql: bool,
         tracing: Tracing,
+        get_max_age_seconds: float,
     ) -> None:
         super().__init__(
             schema=schema,
             graphql_ide="graphiql" if graphiql else None,
-            allow_queries_via_get=False,
+            allow_queries_via_get=True,
         )
         self._service = service
         self._stats = stats
         self._providers = provider_types(service)
         self._authenticator = authenticator
+        self._persisted = persisted
         self._tracing = tracing
+        self._get_cache_control = get_cache_control(
+            shared=authenticator.is_open, max_age_seconds=get_max_age_seconds
+        )
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         """Who is asking is settled before the body is read; a request that is not GraphQL
         at all still gets a GraphQL-shaped, coded error. An operation is traced from then on."""
-        if request.method == "POST" or "query" in request.query:
+        if _carries_a_request(request):
             try:
                 caller = request[CALLER] = await self._authenticator.authenticate(
                     request.headers.get("Authorization")
                 )
             except Unauthenticated as refusal:
                 error = {"message": refusal.message, "extensions": refusal.extensions()}
-                response = web.json_response({"errors": [error]}, status=401)
+                response = _errors_response(request, [error], 401)
                 response.headers["WWW-Authenticate"] = "Bearer"
                 return response
             with self._tracing.operation(request.headers, client=caller.name):
@@ -95,12 +136,74 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         return await self._answer(request)
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
+        if len(request.rel_url.raw_query_string) > request.client_max_size:
+            message = f"The URL's query string is longer than {request.client_max_size} bytes."
+            return _refusal(request, message, 414)
         try:
             return await self.run(request=request)
+        except PersistedQueryNotFound as missing:
+            # HTTP 200: Apollo's clients read the code from the body and send the document.
+            error = {"message": missing.message, "extensions": missing.extensions()}
+            return _errors_response(request, [error], 200)
+        except GatewayError as refusal:
+            error = {"message": refusal.message, "extensions": refusal.extensions()}
+            return _errors_response(request, [error], 400)
+        except MutationOverGet:
+            message = "Mutations are only accepted over POST."
+            response = _refusal(request, message, 405)
+            response.headers["Allow"] = "POST"
+            return response
         except HTTPException as exc:
-            return _refusal(exc.reason, exc.status_code)
+            return _refusal(request, exc.reason, exc.status_code)
         except web.HTTPRequestEntityTooLarge:
-            return _refusal(f"The body is larger than {request.client_max_size} bytes.", 413)
+            message = f"The body is larger than {request.client_max_size} bytes."
+            return _refusal(request, message, 413)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A GET that names a persisted query is a request, whatever it accepts."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        """A GET's `variables` and `extensions` are JSON objects in the URL."""
+        try:
+            return super().parse_query_params(params)
+        except HTTPException:
+            raise HTTPException(
+                400, "The URL's `variables` and `extensions` must be JSON objects."
+            ) from None
+
+    async def execute_single(
+        self,
+        request: web.Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: web.Response,
+        context: GatewayContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Runs the document the request sends or names by its persisted-query hash."""
+        request_data.query = await self._persisted.document(
+            request_data.query, request_data.extensions
+        )
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as refusal:
+            if isinstance(refusal.__cause__, InvalidOperationTypeError):
+                raise MutationOverGet from None
+            raise
+
+    async def get_sub_response(self, request: web.Request) -> web.Response:
+        """The response's head, settled by the request: its media type, and for a GET how
+        long it may be kept (`create_response` withdraws that for an answer with errors)."""
+        response = web.Response(content_type=response_media_type(request.headers.get("Accept")))
+        if request.method == "GET":
+            response.headers["Cache-Control"] = self._get_cache_control
+            response.headers["Vary"] = VARY
+        return response
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:
         """The gateway's own GraphiQL page, whose scripts and styles it serves itself."""
@@ -149,11 +252,20 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: web.Response,
     ) -> web.Response:
-        """The encoded bytes as the body, without a round trip through `str`."""
+        """The encoded bytes as the body, without a round trip through `str`; the status
+        the negotiated media type gives it."""
         sub_response.body = self.encode_json(response_data)
-        sub_response.content_type = "application/json"
         sub_response.charset = "utf-8"
+        if isinstance(response_data, dict):
+            sub_response.set_status(response_status(sub_response.content_type, response_data))
+            if "errors" in response_data and "Cache-Control" in sub_response.headers:
+                sub_response.headers["Cache-Control"] = NOT_STORED
         return sub_response
+
+
+def _carries_a_request(request: web.Request) -> bool:
+    """A POST, or a GET with a document or a persisted query's hash (not the GraphiQL page)."""
+    return request.method != "GET" or "query" in request.query or "extensions" in request.query
 
 
 def _exact_number(value: object) -> orjson.Fragment:

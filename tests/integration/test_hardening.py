@@ -144,5 +144,5 @@ async def test_mutations_are_never_taken_over_get(deployment):
     async with deployment.http.get(
         f"{deployment.gateway_url}/graphql", params={"query": mutation}
     ) as response:
-        assert response.status == 400
+        assert response.status == 405 and response.headers["Allow"] == "POST"
         assert only_code(await response.json()) == "BAD_USER_INPUT"
