@@ -161,7 +161,7 @@ async def test_entities_outside_the_callers_accounts_are_null_without_a_call(sub
         },
     )
     assert result == {"data": {"_entities": [None, None, None, None]}}
-    # only the well-formed id of the caller's own account was looked up
+    # only the unknown record, of an account the caller reads, was looked up
     assert await requests_served(subgraph) == {**before, "cx-a": before["cx-a"] + 1}
 
 
