@@ -59,7 +59,12 @@ def parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--fault-seed", type=int, default=0, help="seed of the faults drawn")
 
-    commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument(
+        "--federation",
+        action="store_true",
+        help="print it as the Apollo Federation 2 subgraph that [server] federation serves",
+    )
     commands.add_parser(
         "new-token",
         help="print a fresh client token, then the token_sha256 line for its [[clients]] entry",
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export-schema":
         from gateway.schema import export_sdl
 
-        sys.stdout.write(export_sdl())
+        sys.stdout.write(export_sdl(federation=args.federation))
         return 0
     if args.command == "new-token":
         from gateway.auth import new_token, token_sha256

@@ -52,6 +52,8 @@ class ServerSettings(_Section):
     request_deadline_seconds: float = Field(default=DEFAULT_REQUEST_DEADLINE_SECONDS, gt=0)
     """How long a request waits for its accounts; one still out then is cut from it."""
     introspection: bool = True
+    federation: bool = False
+    """Serve the schema as an Apollo Federation 2 subgraph (entities, `_service`)."""
 
     @model_validator(mode="after")
     def _default_fits_max(self) -> ServerSettings:

@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry import Schema
+from strawberry import Info, Schema
+from strawberry.federation import Schema as FederationSchema
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from .errors import code_errors
 from .fastpath import FastPath, Plans
+from .federation import FEDERATION_VERSION, keyed_entities, resolve_entities
 from .limits import DocumentLimits, limit_extensions
 from .mutation import Mutation
 from .query import Query
@@ -51,14 +54,35 @@ class GatewaySchema(Schema):
         return code_errors(result, context_value)
 
 
-def build_schema(limits: DocumentLimits | None = None, *, fast_path: bool = True) -> GatewaySchema:
-    """The schema with the document limits of one configuration; `fast_path=False` leaves
-    every document to ordinary execution (to compare against it)."""
+class GatewaySubgraph(GatewaySchema, FederationSchema):
+    """The same schema as an Apollo Federation 2 subgraph: `SmsRecord` and `Provider` are
+    entities, and `_service` and `_entities` are added to `Query`."""
+
+    def __init__(self, **options: Any) -> None:
+        with keyed_entities():
+            super().__init__(federation_version=FEDERATION_VERSION, **options)
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Every representation checked, each failing alone with a coded error. The items
+        are awaitables, which graphql-core awaits as list items (as it does those of
+        Strawberry's own resolver when a `resolve_reference` is async)."""
+        return resolve_entities(info, representations)  # type: ignore[return-value]
+
+
+def build_schema(
+    limits: DocumentLimits | None = None, *, fast_path: bool = True, federation: bool = False
+) -> GatewaySchema:
+    """The schema with the document limits of one configuration, as a Federation subgraph
+    when `federation`; `fast_path=False` leaves every document to ordinary execution (to
+    compare against it)."""
     extensions = [*limit_extensions(limits or DocumentLimits()), NamedOperation]
     if fast_path:
         plans = Plans()
         extensions.append(lambda: FastPath(plans))
-    return GatewaySchema(
+    schema = GatewaySubgraph if federation else GatewaySchema
+    return schema(
         query=Query,
         mutation=Mutation,
         types=[SmsRecord],
@@ -67,6 +91,7 @@ def build_schema(limits: DocumentLimits | None = None, *, fast_path: bool = True
     )
 
 
-def export_sdl() -> str:
-    """The schema in SDL, as committed in `schema.graphql`."""
-    return build_schema().as_str() + "\n"
+def export_sdl(*, federation: bool = False) -> str:
+    """The schema in SDL, as committed in `schema.graphql`; with `federation`, the
+    subgraph's, as `_service { sdl }` answers it (`schema.federation.graphql`)."""
+    return build_schema(federation=federation).as_str() + "\n"

@@ -2,7 +2,8 @@
 
 A document is refused when it asks more than `[limits] max_cost` (contract): each
 `smsRecords` costs its page size times the accounts it asks, each `nodes` its ids, each
-`node` one, each `smsRecordStats` a hundred per account. Counted on the operation that
+`node` one, each `smsRecordStats` a hundred per account; a subgraph's `_entities` costs its
+representations, as `nodes` its ids. Counted on the operation that
 runs, after validation, with the request's variables, so `first: $n` counts as sent.
 """
 
@@ -24,6 +25,8 @@ from graphql import (
 )
 
 STATS_COST_PER_ACCOUNT = 100
+LOOKUPS = {"nodes": "ids", "_entities": "representations"}
+"""The fields that look objects up by a list, with the argument that lists them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +100,9 @@ def _field_cost(field: FieldNode, variables: Mapping[str, Any], rules: CostRules
         return size * _accounts_asked(arguments.get("filter"), rules)
     if name == "smsRecordStats":
         return STATS_COST_PER_ACCOUNT * _accounts_asked(arguments.get("filter"), rules)
-    if name == "nodes":
-        ids = arguments.get("ids")
-        return len(ids) if isinstance(ids, list) else 1
+    if name in LOOKUPS:
+        listed = arguments.get(LOOKUPS[name])
+        return len(listed) if isinstance(listed, list) else 1
     if name == "node":
         return 1
     return 0

@@ -109,7 +109,8 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
             max_tokens=limits.max_tokens,
             max_cost=limits.max_cost,
             introspection=settings.server.introspection,
-        )
+        ),
+        federation=settings.server.federation,
     )
     stats = StatsService(service, max_calls=limits.max_stats_calls)
     view = GatewayGraphQLView(

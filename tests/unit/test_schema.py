@@ -1,4 +1,5 @@
-"""The committed SDL is the schema's, and every type, field and argument is described."""
+"""The committed SDLs are the schema's and the subgraph's, and every type, field and argument
+is described."""
 
 from pathlib import Path
 
@@ -11,6 +12,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_committed_sdl_matches_the_schema():
     assert (ROOT / "schema.graphql").read_text() == export_sdl()
+
+
+def test_committed_subgraph_sdl_matches_the_subgraph():
+    assert (ROOT / "schema.federation.graphql").read_text() == export_sdl(federation=True)
+
+
+def test_building_the_subgraph_leaves_the_ordinary_schema_unkeyed():
+    ordinary = export_sdl()
+    assert "@key" in export_sdl(federation=True)
+    assert export_sdl() == ordinary
+    assert "@key" not in ordinary and "_service" not in ordinary
 
 
 def test_every_type_field_and_argument_has_a_description():
