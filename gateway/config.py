@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from gateway.errors import ConfigError
+from gateway.logs import LogFormat
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
@@ -51,6 +52,8 @@ class ServerSettings(_Section):
     request_deadline_seconds: float = Field(default=DEFAULT_REQUEST_DEADLINE_SECONDS, gt=0)
     """How long a request waits for its accounts; one still out then is cut from it."""
     introspection: bool = True
+    log_format: LogFormat = "json"
+    """How log lines are written on stderr: one JSON object a line, or text for people."""
 
     @model_validator(mode="after")
     def _default_fits_max(self) -> ServerSettings:

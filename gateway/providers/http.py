@@ -15,6 +15,9 @@ out may have been applied. Each request runs as a task of its own, so a caller t
 away neither cuts it short nor leaves the breaker unaware of how it ended; such calls are
 cancelled when the session is closed with `close_session`.
 
+Every call sent is counted for the request it serves (`upstream_tally`); every failed attempt
+and every change of the breaker's state is a log line of its own, in that request's context.
+
 Transport failures and an open breaker become `ProviderUnavailable`; a success body that is
 not JSON, or is larger than the cap, becomes `ProviderError` (a reply, even an unreadable
 one, shows the account is reachable, so it does not count against the breaker). Messages
@@ -25,11 +28,11 @@ travel to clients unchanged.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
-import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -48,9 +51,11 @@ from tenacity import (
 
 from gateway.config import ProviderSettings
 from gateway.errors import ProviderError, ProviderUnavailable, account_label
+from gateway.logs import get_logger
 from gateway.metrics import BREAKER_OPEN, UPSTREAM_LATENCY, UPSTREAM_REQUESTS
+from gateway.upstream_tally import note_upstream_call
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _CHUNK = 64 * 1024
 
@@ -149,6 +154,7 @@ class AccountClient:
         self._sleep = sleep
         self._settings = settings
         self._provider = settings.name
+        self._kind = kind
         self._label = account_label(kind, settings.name)
         self._headers = dict(headers)
         self._timeout = aiohttp.ClientTimeout(sock_connect=settings.connect_timeout_seconds)
@@ -172,6 +178,12 @@ class AccountClient:
         if event_type == "state_changed":
             self._breaker_state = event.state
             BREAKER_OPEN.labels(self._provider).set(int(event.state == OPENED))
+            log.warning(
+                "upstream breaker changed",
+                account=self._provider,
+                kind=self._kind,
+                state=event.state,
+            )
 
     async def request(self, method: str, url: str, *, retry: bool, **kwargs: Any) -> HttpReply:
         """One logical request; `kwargs` go to `session.request` (params, json).
@@ -195,14 +207,14 @@ class AccountClient:
             stop=stop_after_attempt(settings.retries + 1 if retry else 1),
             wait=_wait(settings),
             retry=retry_if_exception_type(_Transient),
-            before_sleep=lambda state: _log_retry(self._label, state),
             sleep=self._sleep,
             reraise=True,
         )
+        attempts = itertools.count(1)
         try:
             async with await self._breakers.get_breaker(self._provider):
                 try:
-                    return await retrying(self._attempt, method, url, kwargs)
+                    return await retrying(self._attempt, method, url, kwargs, attempts)
                 except _Transient as exc:
                     raise ProviderUnavailable(self._provider, exc.message) from None
         except _NoSlot as busy:
@@ -215,14 +227,34 @@ class AccountClient:
                 f"{self._label} is failing; it is not asked again for up to {cooldown:g}s",
             ) from None
 
-    async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> HttpReply:
-        """One attempt: a slot, then the exchange within the total timeout; counted by
-        outcome."""
+    async def _attempt(
+        self, method: str, url: str, kwargs: dict[str, Any], attempts: Iterator[int]
+    ) -> HttpReply:
+        """One attempt, numbered from `attempts`: a slot, then the exchange within the total
+        timeout; counted by outcome, and logged when it fails."""
+        attempt = next(attempts)
         await self._take_slot()
+        note_upstream_call(self._provider)
         try:
             return await self._timed_exchange(method, url, kwargs)
+        except _Transient as failure:
+            self._log_failure(attempt, failure.outcome, failure.message)
+            raise
+        except ProviderError as failure:
+            self._log_failure(attempt, "unreadable", failure.message)
+            raise
         finally:
             self._slots.release()
+
+    def _log_failure(self, attempt: int, code: str, message: str) -> None:
+        log.warning(
+            "upstream call failed",
+            account=self._provider,
+            kind=self._kind,
+            code=code,
+            attempt=attempt,
+            message=message,
+        )
 
     async def _take_slot(self) -> None:
         """Waits for a slot within the wait's budget. The budget is checked again once the
@@ -340,8 +372,3 @@ def _wait(settings: ProviderSettings) -> Callable[[RetryCallState], float]:
         return backoff(state)
 
     return wait
-
-
-def _log_retry(label: str, state: RetryCallState) -> None:
-    failure = state.outcome.exception() if state.outcome else None
-    log.info("retrying %s after attempt %d: %s", label, state.attempt_number, failure)

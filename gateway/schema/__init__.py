@@ -15,6 +15,7 @@ from .errors import code_errors
 from .fastpath import FastPath, Plans
 from .limits import DocumentLimits, limit_extensions
 from .mutation import Mutation
+from .operation_name import OperationName
 from .query import Query
 from .scalars import SCALAR_MAP
 from .types import SmsRecord
@@ -53,7 +54,7 @@ class GatewaySchema(Schema):
 def build_schema(limits: DocumentLimits | None = None, *, fast_path: bool = True) -> GatewaySchema:
     """The schema with the document limits of one configuration; `fast_path=False` leaves
     every document to ordinary execution (to compare against it)."""
-    extensions = limit_extensions(limits or DocumentLimits())
+    extensions = [*limit_extensions(limits or DocumentLimits()), OperationName]
     if fast_path:
         plans = Plans()
         extensions.append(lambda: FastPath(plans))

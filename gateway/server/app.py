@@ -19,6 +19,7 @@ from gateway.server.graphql_view import GatewayGraphQLView
 from gateway.server.health import OPEN, SERVICE, WORKER, healthz, metrics, readyz
 from gateway.server.observe import observe
 from gateway.server.request_id import HEADER, request_id
+from gateway.server.request_log import request_log
 from gateway.service import PagingRules, RecordService
 from gateway.stats import StatsService
 
@@ -43,7 +44,9 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
 
     Async because the client session must be born inside the running event loop."""
     limits = settings.limits
-    app = web.Application(middlewares=[request_id, observe], client_max_size=limits.max_body_bytes)
+    app = web.Application(
+        middlewares=[request_id, request_log, observe], client_max_size=limits.max_body_bytes
+    )
     if worker is not None:
         app[WORKER] = worker
         app.on_response_prepare.append(_name_worker)

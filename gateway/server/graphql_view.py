@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+import structlog
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 from cross_web import AiohttpHTTPRequestAdapter, HTTPException
@@ -21,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse
 
 from gateway.auth import Authenticator, Caller
 from gateway.errors import Unauthenticated
+from gateway.metrics import GRAPHQL_ERRORS
 from gateway.schema import GatewaySchema
 from gateway.schema.context import GatewayContext, make_context, provider_types
 from gateway.service import RecordService
@@ -28,6 +30,7 @@ from gateway.stats import StatsService
 
 
 def _refusal(message: str, status: int) -> web.Response:
+    GRAPHQL_ERRORS.labels("BAD_USER_INPUT").inc()
     error = {"message": message, "extensions": {"code": "BAD_USER_INPUT"}}
     return web.json_response({"errors": [error]}, status=status)
 
@@ -78,14 +81,17 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         at all still gets a GraphQL-shaped, coded error."""
         if request.method == "POST" or "query" in request.query:
             try:
-                request[CALLER] = await self._authenticator.authenticate(
+                caller = await self._authenticator.authenticate(
                     request.headers.get("Authorization")
                 )
             except Unauthenticated as refusal:
+                GRAPHQL_ERRORS.labels(refusal.extensions()["code"]).inc()
                 error = {"message": refusal.message, "extensions": refusal.extensions()}
                 response = web.json_response({"errors": [error]}, status=401)
                 response.headers["WWW-Authenticate"] = "Bearer"
                 return response
+            request[CALLER] = caller
+            structlog.contextvars.bind_contextvars(client=caller.name)
         try:
             return await self.run(request=request)
         except HTTPException as exc:
