@@ -8,12 +8,7 @@ them, and no line may hold a secret."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import re
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,13 +16,14 @@ from typing import Any
 import pytest
 
 from gateway.auth import token_sha256
+from tests.support.serving import serve_command
 from tests.support.simulators import (
     CX_TOKEN,
     DFS_KEY,
     DFS_TOKEN,
-    DFS_ZONE,
     Simulated,
     control,
+    providers_toml,
     requests_served,
 )
 
@@ -47,25 +43,7 @@ name = "desk"
 token_sha256 = "{client_hash}"
 providers = ["*"]
 
-[[providers]]
-name = "dfs"
-kind = "didforsale"
-base_url = "{dfs}"
-api_key = "{dfs_key}"
-token = "{dfs_token}"
-timezone = "{zone}"
-
-[[providers]]
-name = "cx-a"
-kind = "carrierx"
-base_url = "{cx}"
-token = "{cx_token}"
-retries = 1
-retry_backoff_seconds = 0
-breaker_failures = 2
 """
-URL_LINE = re.compile(r"^sms-gateway: GraphQL on (http://127\.0\.0\.1:\d+)/graphql$")
-STARTUP_SECONDS = 60
 SECRETS = (CURSOR_SECRET, CLIENT_TOKEN, CX_TOKEN, DFS_KEY, DFS_TOKEN)
 
 
@@ -76,47 +54,12 @@ async def simulators() -> AsyncIterator[Simulated]:
     await deployed.close()
 
 
-@contextlib.asynccontextmanager
-async def serving(config: Path, log: list[str]) -> AsyncIterator[str]:
-    """`sms-gateway serve` on a port of the system's choice; yields its root URL once it
-    prints it, and appends each stderr line to `log`. Stopped with SIGTERM, and its stderr read
-    to the end, before the block's code after it runs."""
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", "0"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-    async def read_log() -> None:
-        while line := await process.stderr.readline():
-            log.append(line.decode().rstrip("\n"))
-
-    reader = asyncio.create_task(read_log())
-    try:
-        line = (await asyncio.wait_for(process.stdout.readline(), STARTUP_SECONDS)).decode()
-        matched = URL_LINE.match(line.strip())
-        assert matched, (line, log)
-        yield matched.group(1)
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), STARTUP_SECONDS)
-        await reader
-
-
 def config_file(simulators: Simulated, folder: Path) -> Path:
     path = folder / "gateway.toml"
+    policy = {"cx-a": {"retries": 1, "retry_backoff_seconds": 0, "breaker_failures": 2}}
     path.write_text(
-        CONFIG.format(
-            cursor_secret=CURSOR_SECRET,
-            client_hash=token_sha256(CLIENT_TOKEN),
-            dfs=simulators.bases["dfs"],
-            dfs_key=DFS_KEY,
-            dfs_token=DFS_TOKEN,
-            zone=DFS_ZONE,
-            cx=simulators.bases["cx-a"],
-            cx_token=CX_TOKEN,
-        )
+        CONFIG.format(cursor_secret=CURSOR_SECRET, client_hash=token_sha256(CLIENT_TOKEN))
+        + providers_toml(simulators, policy)
     )
     return path
 
@@ -142,7 +85,7 @@ async def test_every_line_is_json_and_tells_each_request_its_failures_and_the_br
     lines: list[str] = []
     named = "query RecentTexts { smsRecords(first: 5) { nodes { id } } }"
     cx_only = '{ smsRecords(first: 5, filter: {providers: ["cx-a"]}) { nodes { id } } }'
-    async with serving(config_file(simulators, tmp_path), lines) as url:
+    async with serve_command(config_file(simulators, tmp_path), lines) as url:
         before = await requests_served(simulators)
         assert (await post(simulators, url, "page-1", named))[0] == 200
         after = await requests_served(simulators)
