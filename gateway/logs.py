@@ -11,8 +11,9 @@ by every task it starts), and `worker` when several processes serve one port.
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Any, Literal
 
+import orjson
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
@@ -63,8 +64,17 @@ def log_formatter(log_format: LogFormat, worker: int | None = None) -> logging.F
 
 def _renderer(log_format: LogFormat) -> list[Processor]:
     if log_format == "json":
-        return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        return [
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(serializer=_json_line),
+        ]
     return [structlog.dev.ConsoleRenderer(colors=False)]
+
+
+def _json_line(event: EventDict, **options: Any) -> str:
+    """orjson's encoding, a few times faster than the standard library's on every line; what
+    it cannot encode is written as structlog's fallback gives it."""
+    return orjson.dumps(event, default=options.get("default")).decode()
 
 
 class _WorkerStamp:
