@@ -46,6 +46,13 @@ DOCUMENTS_PREPARED = Counter(
     ["stage"],
     registry=REGISTRY,
 )
+GRAPHQL_REQUESTS = Counter(
+    "gateway_graphql_requests_total",
+    "GraphQL requests let in, by client: its `[[clients]]` name, `jwt` for a JWT, `anonymous` on "
+    "an open gateway.",
+    ["client"],
+    registry=REGISTRY,
+)
 GRAPHQL_ERRORS = Counter(
     "gateway_graphql_errors_total",
     "Errors in GraphQL responses, by `extensions.code`; a response with several errors counts "

@@ -22,7 +22,7 @@ from strawberry.http import GraphQLHTTPResponse
 
 from gateway.auth import Authenticator, Caller
 from gateway.errors import Unauthenticated
-from gateway.metrics import GRAPHQL_ERRORS
+from gateway.metrics import GRAPHQL_ERRORS, GRAPHQL_REQUESTS
 from gateway.schema import GatewaySchema
 from gateway.schema.context import GatewayContext, make_context, provider_types
 from gateway.service import RecordService
@@ -92,6 +92,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
                 return response
             request[CALLER] = caller
             structlog.contextvars.bind_contextvars(client=caller.name)
+            GRAPHQL_REQUESTS.labels(caller.label).inc()
         try:
             return await self.run(request=request)
         except HTTPException as exc:

@@ -97,6 +97,9 @@ async def test_every_line_is_json_and_tells_each_request_its_failures_and_the_br
             status, body = await post(simulators, url, request_id, cx_only)
             assert status == 200
             assert [e["extensions"]["code"] for e in body["errors"]] == ["PROVIDER_UNAVAILABLE"]
+        async with simulators.http.get(url + "/metrics") as response:
+            metrics = await response.text()
+        assert 'gateway_graphql_requests_total{client="desk"} 3.0' in metrics.splitlines()
 
     log = [json.loads(line) for line in lines]
     assert len(log) > 5

@@ -47,7 +47,7 @@ async def simulators() -> AsyncIterator[Simulated]:
     await deployed.close()
 
 
-async def test_errors_are_counted_by_code(simulators):
+async def test_requests_by_client_and_errors_by_code(simulators):
     gql = simulators.gql
     before = await scrape(simulators.http, simulators.gateway_url)
     await gql("{ nope }")
@@ -59,6 +59,7 @@ async def test_errors_are_counted_by_code(simulators):
     after = await scrape(simulators.http, simulators.gateway_url)
 
     assert [e["extensions"]["code"] for e in page["errors"]] == ["PROVIDER_UNAVAILABLE"]
+    assert added(before, after, "gateway_graphql_requests_total", client="anonymous") == 4
     errors = "gateway_graphql_errors_total"
     assert added(before, after, errors, code="BAD_USER_INPUT") == 2
     assert added(before, after, errors, code="BAD_CURSOR") == 1
