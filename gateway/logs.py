@@ -35,7 +35,9 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
 
 
 def configure_logging(log_format: LogFormat, worker: int | None = None) -> None:
-    """Every record of this process to stderr, one line each, at level INFO and above."""
+    """Every record of this process to stderr, one line each, at level INFO and above;
+    Python's warnings too, which would otherwise print lines of their own."""
+    logging.captureWarnings(True)
     handler = logging.StreamHandler()
     handler.setFormatter(log_formatter(log_format, worker))
     root = logging.getLogger()
