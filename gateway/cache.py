@@ -20,6 +20,7 @@ import redis.asyncio as redis
 from cachetools import TTLCache
 
 from gateway.config import CacheSettings
+from gateway.metrics import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 
 _MIB = 1024 * 1024
 _PREFIX = "sms-gateway:v1"
@@ -27,6 +28,9 @@ _PREFIX = "sms-gateway:v1"
 
 class CacheBackend(Protocol):
     """Where cached pages live: this process, or a Redis shared by every replica."""
+
+    name: str
+    """`memory` or `redis`, for the metrics."""
 
     async def get(self, key: str) -> bytes | None: ...
 
@@ -43,6 +47,8 @@ class MemoryBackend:
     """An in-process TTL cache (cachetools) bounded by the bytes it holds: past `max_bytes`,
     the least recently used pages go first. `timer` is its clock, which a test can move on
     by hand."""
+
+    name = "memory"
 
     def __init__(
         self,
@@ -80,6 +86,8 @@ class MemoryBackend:
 
 class RedisBackend:
     """Redis, so that every replica reads the pages any replica fetched."""
+
+    name = "redis"
 
     def __init__(self, url: str, ttl_seconds: float) -> None:
         self._redis = redis.Redis.from_url(url)
@@ -133,7 +141,9 @@ class PageCache:
         key = await self._key(account, secret, request)
         cached = await self._backend.get(key)
         if cached is not None:
+            PAGE_CACHE_HITS.labels(account, self._backend.name).inc()
             return cached
+        PAGE_CACHE_MISSES.labels(account, self._backend.name).inc()
         pending = self._loading.get(key)
         if pending is None:
             pending = asyncio.create_task(self._load(key, load))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from gateway.config import Settings, load_settings, parse_settings
 from gateway.errors import ConfigError
-from gateway.server.running import bound_port, configure_logging, listen, run, until_stopped
+from gateway.logs import configure_logging
+from gateway.server.running import bound_port, listen, run, until_stopped
 
 DEMO_TIMEZONE = "America/Chicago"
 EXAMPLE_QUERY = """{
@@ -102,7 +103,7 @@ def _seconds(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    configure_logging()
+    configure_logging("text")
     if args.command == "export-schema":
         from gateway.schema import export_sdl
 
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as exc:
             print(f"sms-gateway: config error: {exc}", file=sys.stderr)
             return 2
+        configure_logging(settings.server.log_format)
         host = args.host or settings.server.host
         port = args.port if args.port is not None else settings.server.port
         if args.workers > 1:

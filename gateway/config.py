@@ -26,6 +26,7 @@ from pydantic import (
 
 from gateway import tracing
 from gateway.errors import ConfigError
+from gateway.logs import LogFormat
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
@@ -54,6 +55,8 @@ class ServerSettings(_Section):
     introspection: bool = True
     federation: bool = False
     """Serve the schema as an Apollo Federation 2 subgraph (entities, `_service`)."""
+    log_format: LogFormat = "json"
+    """How log lines are written on stderr: one JSON object a line, or text for people."""
 
     @model_validator(mode="after")
     def _default_fits_max(self) -> ServerSettings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -52,3 +54,57 @@ PERSISTED_QUERIES = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+GRAPHQL_REQUESTS = Counter(
+    "gateway_graphql_requests_total",
+    "GraphQL requests let in, by client: its `[[clients]]` name, `jwt` for a JWT, `anonymous` on "
+    "an open gateway.",
+    ["client"],
+    registry=REGISTRY,
+)
+GRAPHQL_ERRORS = Counter(
+    "gateway_graphql_errors_total",
+    "Errors in GraphQL responses, by `extensions.code`; a response with several errors counts "
+    "each.",
+    ["code"],
+    registry=REGISTRY,
+)
+GRAPHQL_LATENCY = Histogram(
+    "gateway_graphql_request_seconds",
+    "Time to answer a GraphQL request that reached its document (a page of records, totals, a "
+    "write), by operation name (see `operation_label`).",
+    ["operation"],
+    registry=REGISTRY,
+)
+PAGE_CACHE_HITS = Counter(
+    "gateway_page_cache_hits_total",
+    "Provider replies found in the page cache, by account and cache backend.",
+    ["provider", "backend"],
+    registry=REGISTRY,
+)
+PAGE_CACHE_MISSES = Counter(
+    "gateway_page_cache_misses_total",
+    "Provider replies not in the page cache (loaded, or awaited from a load already under way), "
+    "by account and cache backend.",
+    ["provider", "backend"],
+    registry=REGISTRY,
+)
+
+MAX_OPERATION_LABELS = 50
+_OPERATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_operations: set[str] = set()
+
+
+def operation_label(name: object) -> str:
+    """An operation name as the `operation` label, from a set that clients cannot grow
+    without bound: `anonymous` for a document without a name; `other` for a name that is not a
+    GraphQL name of at most 64 characters, or one beyond the first `MAX_OPERATION_LABELS`
+    names this process has seen."""
+    if name is None:
+        return "anonymous"
+    if not isinstance(name, str) or not _OPERATION_NAME.fullmatch(name):
+        return "other"
+    if name not in _operations:
+        if len(_operations) >= MAX_OPERATION_LABELS:
+            return "other"
+        _operations.add(name)
+    return name

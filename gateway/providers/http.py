@@ -15,6 +15,9 @@ out may have been applied. Each request runs as a task of its own, so a caller t
 away neither cuts it short nor leaves the breaker unaware of how it ended; such calls are
 cancelled when the session is closed with `close_session`.
 
+Every call sent is counted for the request it serves (`upstream_tally`); every failed attempt
+and every change of the breaker's state is a log line of its own, in that request's context.
+
 Transport failures and an open breaker become `ProviderUnavailable`; a success body that is
 not JSON, or is larger than the cap, becomes `ProviderError` (a reply, even an unreadable
 one, shows the account is reachable, so it does not count against the breaker). Messages
@@ -27,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -49,10 +51,12 @@ from tenacity import (
 
 from gateway.config import ProviderSettings
 from gateway.errors import ProviderError, ProviderUnavailable, account_label
+from gateway.logs import get_logger
 from gateway.metrics import BREAKER_OPEN, UPSTREAM_LATENCY, UPSTREAM_REQUESTS
 from gateway.tracing import upstream_attempt
+from gateway.upstream_tally import note_upstream_call
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _CHUNK = 64 * 1024
 
@@ -177,6 +181,12 @@ class AccountClient:
         if event_type == "state_changed":
             self._breaker_state = event.state
             BREAKER_OPEN.labels(self._provider).set(int(event.state == OPENED))
+            log.warning(
+                "upstream breaker changed",
+                account=self._provider,
+                kind=self._kind,
+                state=event.state,
+            )
 
     async def request(
         self, method: str, url: str, *, call: str, retry: bool, **kwargs: Any
@@ -203,14 +213,13 @@ class AccountClient:
             stop=stop_after_attempt(settings.retries + 1 if retry else 1),
             wait=_wait(settings),
             retry=retry_if_exception_type(_Transient),
-            before_sleep=lambda state: _log_retry(self._label, state),
             sleep=self._sleep,
             reraise=True,
         )
+        attempts = itertools.count(1)
         try:
             async with await self._breakers.get_breaker(self._provider):
                 try:
-                    attempts = itertools.count(1)
                     return await retrying(self._attempt, method, url, call, attempts, kwargs)
                 except _Transient as exc:
                     raise ProviderUnavailable(self._provider, exc.message) from None
@@ -228,21 +237,35 @@ class AccountClient:
         self, method: str, url: str, call: str, attempts: Iterator[int], kwargs: dict[str, Any]
     ) -> HttpReply:
         """One attempt (numbered from 1 by `attempts`): a slot, then the exchange within the
-        total timeout; counted by outcome and traced."""
+        total timeout; counted by outcome, traced, and logged when it fails."""
+        attempt = next(attempts)
         with upstream_attempt(
-            account=self._provider,
-            kind=self._kind,
-            call=call,
-            method=method,
-            attempt=next(attempts),
+            account=self._provider, kind=self._kind, call=call, method=method, attempt=attempt
         ) as traced:
             await self._take_slot()
+            note_upstream_call(self._provider)
             try:
                 reply = await self._timed_exchange(method, url, kwargs)
+            except _Transient as failure:
+                self._log_failure(attempt, failure.outcome, failure.message)
+                raise
+            except ProviderError as failure:
+                self._log_failure(attempt, "unreadable", failure.message)
+                raise
             finally:
                 self._slots.release()
             traced.answered(reply.status)
             return reply
+
+    def _log_failure(self, attempt: int, code: str, message: str) -> None:
+        log.warning(
+            "upstream call failed",
+            account=self._provider,
+            kind=self._kind,
+            code=code,
+            attempt=attempt,
+            message=message,
+        )
 
     async def _take_slot(self) -> None:
         """Waits for a slot within the wait's budget. The budget is checked again once the
@@ -360,8 +383,3 @@ def _wait(settings: ProviderSettings) -> Callable[[RetryCallState], float]:
         return backoff(state)
 
     return wait
-
-
-def _log_retry(label: str, state: RetryCallState) -> None:
-    failure = state.outcome.exception() if state.outcome else None
-    log.info("retrying %s after attempt %d: %s", label, state.attempt_number, failure)

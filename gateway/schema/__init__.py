@@ -18,9 +18,9 @@ from .fastpath import FastPath, Plans
 from .federation import FEDERATION_VERSION, keyed_entities, resolve_entities
 from .limits import DocumentLimits, limit_extensions
 from .mutation import Mutation
+from .operation_name import OperationName
 from .query import Query
 from .scalars import SCALAR_MAP
-from .traced import NamedOperation
 from .types import SmsRecord
 
 
@@ -77,7 +77,7 @@ def build_schema(
     """The schema with the document limits of one configuration, as a Federation subgraph
     when `federation`; `fast_path=False` leaves every document to ordinary execution (to
     compare against it)."""
-    extensions = [*limit_extensions(limits or DocumentLimits()), NamedOperation]
+    extensions = [*limit_extensions(limits or DocumentLimits()), OperationName]
     if fast_path:
         plans = Plans()
         extensions.append(lambda: FastPath(plans))

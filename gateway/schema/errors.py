@@ -9,6 +9,7 @@ from graphql.error import GraphQLError
 from strawberry.types import ExecutionResult
 
 from gateway.errors import GatewayError
+from gateway.metrics import GRAPHQL_ERRORS
 from gateway.request_ids import current_request_id
 
 from .context import GatewayContext
@@ -53,5 +54,7 @@ def code_errors(result: ExecutionResult, context: object) -> ExecutionResult:
             GraphQLError(p.error.message, path=list(p.path), extensions=p.error.extensions())
             for p in context.partial_errors
         )
+    for error in errors:
+        GRAPHQL_ERRORS.labels(str((error.extensions or {}).get("code"))).inc()
     result.errors = errors or None
     return result

@@ -21,6 +21,7 @@ from gateway.server.graphql_view import GatewayGraphQLView
 from gateway.server.health import OPEN, SERVICE, WORKER, healthz, metrics, readyz
 from gateway.server.observe import observe
 from gateway.server.request_id import HEADER, request_id
+from gateway.server.request_log import request_log
 from gateway.service import PagingRules, RecordService
 from gateway.stats import StatsService
 from gateway.tracing import Tracing, start_tracing
@@ -51,7 +52,7 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
     Async because the client session must be born inside the running event loop."""
     limits = settings.limits
     app = web.Application(
-        middlewares=[request_id, observe],
+        middlewares=[request_id, request_log, observe],
         client_max_size=limits.max_body_bytes,
         # A GET's query string may be as long as a POST's body; the view refuses a longer
         # one with a GraphQL error, so the request line must be read up to a little past it.

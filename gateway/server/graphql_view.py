@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+import structlog
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
@@ -29,6 +30,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.auth import Authenticator, Caller
 from gateway.errors import GatewayError, PersistedQueryNotFound, Unauthenticated
+from gateway.metrics import GRAPHQL_ERRORS, GRAPHQL_REQUESTS
 from gateway.persisted_queries import PersistedQueries
 from gateway.schema import GatewaySchema
 from gateway.schema.context import GatewayContext, make_context, provider_types
@@ -50,6 +52,8 @@ def _errors_response(
 ) -> web.Response:
     """A GraphQL response of errors only, in the media type the client accepts; no cache
     keeps it."""
+    for error in errors:
+        GRAPHQL_ERRORS.labels(error["extensions"]["code"]).inc()
     response = web.json_response(
         {"errors": errors},
         status=status,
@@ -131,6 +135,8 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
                 response = _errors_response(request, [error], 401)
                 response.headers["WWW-Authenticate"] = "Bearer"
                 return response
+            structlog.contextvars.bind_contextvars(client=caller.name)
+            GRAPHQL_REQUESTS.labels(caller.label).inc()
             with self._tracing.operation(request.headers, client=caller.name):
                 return await self._answer(request)
         return await self._answer(request)

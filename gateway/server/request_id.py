@@ -9,6 +9,7 @@ import logging
 
 from aiohttp import web
 
+from gateway.metrics import GRAPHQL_ERRORS
 from gateway.request_ids import adopt_request_id
 from gateway.server.observe import Handler
 
@@ -27,6 +28,7 @@ async def request_id(request: web.Request, handler: Handler) -> web.StreamRespon
         raise
     except Exception:
         log.exception("unhandled error serving %s %s", request.method, request.path)
+        GRAPHQL_ERRORS.labels("INTERNAL_SERVER_ERROR").inc()
         error = {
             "message": "Internal server error.",
             "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": given},

@@ -19,22 +19,9 @@ from multiprocessing.connection import Connection
 
 from aiohttp import web
 
-from gateway.request_ids import RequestIdFilter
-
 log = logging.getLogger(__name__)
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
-
-
-def configure_logging(worker: int | None = None) -> None:
-    """One line a record on stderr, with the request's id, and the worker's number when the
-    server runs several, so that their lines can be told apart."""
-    who = f"worker {worker} " if worker is not None else ""
-    logging.basicConfig(
-        level=logging.INFO, format=f"{who}%(levelname)s %(name)s [%(request_id)s]: %(message)s"
-    )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RequestIdFilter())
 
 
 def event_loop() -> LoopFactory | None:
@@ -95,8 +82,9 @@ async def listen(
     """Serves `app`; the runner's cleanup stops accepting at once, then gives requests in
     flight up to `grace` seconds before the app's own cleanup closes its client session.
     `reuse_port` lets several processes listen on one port, the kernel spreading the
-    connections among them."""
-    runner = web.AppRunner(app, shutdown_timeout=grace)
+    connections among them. aiohttp's access log is off: every request has its own line,
+    with its id (`request_log`)."""
+    runner = web.AppRunner(app, shutdown_timeout=grace, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()

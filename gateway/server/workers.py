@@ -35,8 +35,9 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from gateway.config import Settings
+from gateway.logs import configure_logging
 from gateway.server.app import announce_access, create_app
-from gateway.server.running import cannot_listen, configure_logging, listen, run, until_stopped
+from gateway.server.running import cannot_listen, listen, run, until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +234,7 @@ def _status(exitcode: int) -> str:
 def _worker_main(settings: Settings, host: str, port: int, number: int, link: Connection) -> None:
     """A worker process: a whole gateway on the shared port, until SIGTERM or its master
     goes."""
-    configure_logging(number)
+    configure_logging(settings.server.log_format, number)
     status = run(_serve_as_worker(settings, host, port, number, link), host, port)
     sys.exit(status)
 

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from gateway.auth import token_sha256
+from gateway.logs import log_formatter
 from tests.support.deployment import SECRET, BaseOf
 from tests.support.serving import unused_port
 from tests.support.simulators import CX_TOKEN, DFS_KEY, DFS_TOKEN
@@ -28,6 +29,7 @@ def browser_token(key: str, **claims: Any) -> str:
 
 async def test_no_secret_reaches_a_response_or_a_log_line(caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.handler.setFormatter(log_formatter("json"))  # every field of every line, as served
     deployment = await deploy(
         dfs_count=60,
         cx_counts=(50,),
@@ -105,6 +107,7 @@ async def test_no_secret_reaches_a_response_or_a_log_line(caplog):
     logged = [record.getMessage() for record in caplog.records] + [caplog.text]
     assert len(seen) > 10
     assert any("cx-rejected" in line for line in logged + seen)
+    assert '"event":"upstream call failed"' in caplog.text
     for secret in secrets:
         assert not any(secret in text for text in seen), "a response holds a secret"
         assert not any(secret in text for text in logged), "a log line holds a secret"

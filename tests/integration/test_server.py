@@ -225,7 +225,7 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
         "--port",
         str(port),
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         printed = ""
@@ -240,7 +240,7 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
             http.post(
                 f"http://127.0.0.1:{port}/graphql",
                 json={"query": EXAMPLE_QUERY},
-                headers={"Origin": "http://localhost:3000"},
+                headers={"Origin": "http://localhost:3000", "X-Request-Id": "demo-1"},
             ) as response,
         ):
             body = await response.json()
@@ -256,7 +256,14 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
         }
     finally:
         process.terminate()
+        logged = (await process.stderr.read()).decode().splitlines()
         await process.wait()
+    assert any("listening on 127.0.0.1" in line for line in logged), logged
+    (request,) = [line for line in logged if "request_id=demo-1" in line]
+    assert request.split()[1:4] == ["[info", "]", "request"], "people read the demo's log"
+    for field in ("client=anonymous", "status=200", "path=/graphql"):
+        assert field in request.split(), request
+    assert "accounts=['carrierx-demo', 'didforsale-demo']" in request
 
 
 @contextlib.asynccontextmanager

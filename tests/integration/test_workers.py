@@ -161,21 +161,23 @@ def gone(pid: int) -> bool:
 async def test_a_walk_across_two_workers_sees_every_record_once_then_sigterm_stops_all(
     simulators, config
 ):
-    served_by: list[str] = []
+    served_by: dict[str, int] = {}
     async with serving_workers(config) as served, fresh_connections() as http:
 
         async def post(query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
             payload = {"query": query, "variables": dict(variables or {})}
             async with http.post(served.url + "/graphql", json=payload) as response:
                 assert response.status == 200, await response.text()
-                served_by.append(response.headers["X-Gateway-Worker"])
+                served_by[response.headers["X-Request-Id"]] = int(
+                    response.headers["X-Gateway-Worker"]
+                )
                 return await response.json()
 
         done = await walk(post, FORWARD, 20)
         pids = {(await health(http, served))["pid"] for _ in range(40)}
 
         assert record_keys(done.records) == expected_order(simulators, descending=True)
-        assert set(served_by) == {"1", "2"}, "each worker served part of the walk"
+        assert set(served_by.values()) == {1, 2}, "each worker served part of the walk"
         listings = [
             json.dumps(r["body"]) for r in (await simulator_stats(simulators, "dfs"))["recent"]
         ]
@@ -184,6 +186,13 @@ async def test_a_walk_across_two_workers_sees_every_record_once_then_sigterm_sto
         assert await stop(served) == 0
     assert len(pids) == 2
     assert all(gone(pid) for pid in pids)
+    log = [json.loads(line) for line in served.log]
+    worker_of = {
+        line["request_id"]: line.get("worker") for line in log if line["event"] == "request"
+    }
+    assert {request_id: worker_of[request_id] for request_id in served_by} == served_by
+    warnings = [line for line in log if line["event"].startswith("no [[clients]]")]
+    assert [line["worker"] for line in warnings] == [1], "the open gateway is said once"
 
 
 async def test_requests_in_flight_finish_when_the_workers_stop(simulators, config):

@@ -1,10 +1,16 @@
-"""Serving an aiohttp application on loopback, the one way every test and benchmark does it."""
+"""Serving an aiohttp application on loopback, the one way every test and benchmark does it;
+and running `sms-gateway serve` as a user does, for what only a process of its own shows."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from aiohttp import web
 
@@ -31,3 +37,37 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+URL_LINE = re.compile(r"^sms-gateway: GraphQL on (http://127\.0\.0\.1:\d+)/graphql$")
+STARTUP_SECONDS = 60
+
+
+@asynccontextmanager
+async def serve_command(config: Path, log: list[str]) -> AsyncIterator[str]:
+    """`sms-gateway serve --config` in a process of its own, on a port of the system's
+    choice: yields its root URL once it prints it, and appends each line it writes on stderr
+    to `log`. Stopped with SIGTERM, its stderr read to the end, when the block ends."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", "0"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    stderr = process.stderr
+
+    async def read_log() -> None:
+        while line := await stderr.readline():
+            log.append(line.decode().rstrip("\n"))
+
+    reader = asyncio.create_task(read_log())
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), STARTUP_SECONDS)).decode()
+        matched = URL_LINE.match(line.strip())
+        assert matched, (line, log)
+        yield matched.group(1)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), STARTUP_SECONDS)
+        await reader

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -141,3 +142,23 @@ def outage(
             await clear_faults(deployment, account)
 
     return before
+
+
+def providers_toml(
+    deployment: Simulated, policy: Mapping[str, Mapping[str, object]] | None = None
+) -> str:
+    """A config's `[[providers]]` tables for every account of `deployment`, each with its
+    simulator's credentials and the keys `policy` gives that account, for a gateway that runs
+    in a process of its own."""
+    tables = []
+    for name, base in deployment.bases.items():
+        entry: dict[str, object] = {"name": name, "base_url": base}
+        if name in deployment.accounts.dfs:
+            entry |= {"kind": "didforsale", "api_key": DFS_KEY, "token": DFS_TOKEN}
+            entry["timezone"] = deployment.accounts.zone
+        else:
+            entry |= {"kind": "carrierx", "token": CX_TOKEN}
+        entry |= (policy or {}).get(name, {})
+        keys = "".join(f"{key} = {json.dumps(value)}\n" for key, value in entry.items())
+        tables.append(f"[[providers]]\n{keys}")
+    return "\n".join(tables)

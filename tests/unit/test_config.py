@@ -135,6 +135,11 @@ def test_each_account_has_its_own_call_policy_with_defaults(tmp_path):
             "telemetry.service_name",
             "at least 1 character",
         ),
+        (
+            lambda t: t.replace("port = 8123", 'port = 8123\nlog_format = "xml"'),
+            "server.log_format",
+            "'json' or 'text'",
+        ),
     ],
 )
 def test_each_bad_config_names_its_key(tmp_path, change, key, problem):
@@ -216,6 +221,7 @@ def test_clients_jwt_and_limits_load_with_their_defaults(tmp_path):
     assert (limits.max_body_bytes, limits.max_depth, limits.max_aliases) == (65536, 10, 10)
     assert (limits.max_tokens, limits.max_cost) == (2000, 500)
     assert settings.server.introspection is True
+    assert settings.server.log_format == "json"
 
 
 def test_without_clients_or_jwt_nothing_is_configured(tmp_path):
