@@ -24,7 +24,11 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
         status = response.status
-        if isinstance(response, web.Response) and _body_size(response) >= _COMPRESS_FROM_BYTES:
+        if (
+            isinstance(response, web.Response)
+            and "Content-Encoding" not in response.headers
+            and _body_size(response) >= _COMPRESS_FROM_BYTES
+        ):
             response.enable_compression()
         return response
     except web.HTTPException as exc:

@@ -64,7 +64,11 @@ async def test_the_page_loads_only_files_the_gateway_serves_with_their_types(
             assert asset.content_type == CONTENT_TYPES["." + url.rsplit(".", 1)[1]], url
             assert "immutable" in asset.headers["Cache-Control"]
             assert asset.headers["Content-Encoding"] == "gzip"
-            assert len(await asset.read()) > 1000
+            unpacked = await asset.read()
+        assert len(unpacked) > 1000
+        async with deployment.http.get(url, headers={"Accept-Encoding": "identity"}) as plain:
+            assert "Content-Encoding" not in plain.headers
+            assert await plain.read() == unpacked, url
 
     tabs = json.loads(links.data_blocks[0])
     assert len(tabs) == 9
