@@ -24,7 +24,7 @@ class ExampleTab:
 EXAMPLE_TABS = (
     ExampleTab(
         "First page, newest first (the default order). Run it with Ctrl-Enter.",
-        """{
+        """query FirstPage {
   smsRecords(first: 10) {
     edges { cursor node { id provider { name } createdAt direction from to status body price } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
@@ -54,7 +54,7 @@ EXAMPLE_TABS = (
     ),
     ExampleTab(
         "Filter and order (send the same with every cursor of a walk).",
-        """{
+        """query Filtered {
   smsRecords(
     first: 20
     orderBy: CREATED_AT_ASC
@@ -102,7 +102,7 @@ EXAMPLE_TABS = (
     ),
     ExampleTab(
         "Totals per account and day (Chicago time), without paging.",
-        """{
+        """query Totals {
   smsRecordStats(groupBy: [PROVIDER, DAY], timeZone: "America/Chicago") {
     total { count segments price unpricedCount }
     buckets { key { provider day } count segments price unpricedCount }

@@ -69,15 +69,15 @@ async def test_graphiql_runs_the_first_example_with_a_pasted_token_and_nothing_f
     assert not [error for error in seen["pageErrors"] if UNAUTHENTICATED_FETCH not in error]
 
     assert seen["tabs"] == [
-        "<untitled>",
+        "FirstPage",
         "Next",
         "Previous",
-        "<untitled>",
+        "Filtered",
         "ByNumber",
         "One",
         "Many",
         "Tag",
-        "<untitled>",
+        "Totals",
     ]
     assert seen["headersEditorVisible"] is True
     assert [e["extensions"]["code"] for e in seen["withoutToken"]["errors"]] == ["UNAUTHENTICATED"]
