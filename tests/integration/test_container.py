@@ -29,7 +29,6 @@ from tests.support.containers import (
     exec_form,
     image_healthcheck,
     local,
-    option,
     replaced,
     run_check,
     running,
@@ -119,7 +118,6 @@ async def test_a_demo_simulator_runs_from_its_compose_command_and_passes_its_hea
     name, tmp_path
 ):
     simulator = service(name)
-    assert "demo" in simulator["profiles"]
     port = unused_port()
     argv = with_option(simulator["command"], "--host", "127.0.0.1")
     argv = with_option(argv, "--port", str(port))
@@ -133,10 +131,3 @@ async def test_a_demo_simulator_runs_from_its_compose_command_and_passes_its_hea
     ) as process:
         assert await run_check(local_check) == 0, process.output()
     assert await run_check(local_check) != 0
-
-
-def test_the_demo_config_finds_the_simulators_where_compose_runs_them():
-    environment = service("gateway")["environment"]
-    for name in ("didforsale", "carrierx"):
-        port = option(service(name)["command"], "--port")
-        assert environment[f"{name.upper()}_SIMULATOR"] == f"{name}:{port}"
