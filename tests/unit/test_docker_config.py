@@ -21,6 +21,7 @@ def test_the_production_example_needs_clients_and_hides_the_schema():
     settings = load_settings(DOCKER / "gateway.toml", environ=environment)
     assert settings.server.graphiql is False
     assert settings.server.introspection is False
+    assert settings.server.log_format == "json"
     assert [client.name for client in settings.clients] == ["bff"]
     assert settings.auth.jwt is not None
     assert settings.cache.backend == "redis"
