@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.simulators.dataset import generate_carrierx_records, generate_didforsale_rows
-from tests.support.simulators import DFS_ZONE, Simulated, deploy_simulators
+from tests.support.simulators import DFS_ZONE, Datasets, Simulated, deploy_simulators
 
 
 async def deploy(
@@ -36,7 +36,11 @@ def cx_instant(record: dict[str, Any]) -> datetime:
 
 def expected_order(deployment: Simulated, descending: bool = False) -> list[tuple[str, str]]:
     """(account, provider record id) of every record, in the contract's total order."""
-    datasets = deployment.accounts
+    return merged_order(deployment.accounts, descending)
+
+
+def merged_order(datasets: Datasets, descending: bool = False) -> list[tuple[str, str]]:
+    """(account, provider record id) of every record of `datasets`, in the contract's order."""
     keyed = [
         (datasets.dfs_instant(row), name, i, row.uuid)
         for name, rows in datasets.dfs.items()
