@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
+import shlex
 import sys
 from pathlib import Path
 
@@ -21,6 +23,15 @@ EXAMPLE_QUERY = """{
     providerStatus { provider ok }
   }
 }"""
+
+
+SHELL_QUERY = "{ smsRecords(first: 3) { nodes { id provider { name } createdAt from to status } } }"
+
+
+def _curl_command(url: str, query: str) -> str:
+    """A command that posts `query`, ready to paste into a POSIX shell."""
+    body = json.dumps({"query": query})
+    return f"curl -s {shlex.quote(url)} -H 'Content-Type: application/json' -d {shlex.quote(body)}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -209,9 +220,12 @@ async def _demo(host: str, port: int) -> None:
         app = await create_app(settings)
         runner = await listen(app, host, port, settings.server.shutdown_grace_seconds)
         announce_access(app)
-        print(f"GraphiQL: http://{host}:{bound_port(runner)}/graphql")
+        url = f"http://{host}:{bound_port(runner)}/graphql"
+        print(f"GraphiQL: {url}")
         print("Try this query:")
         print(EXAMPLE_QUERY)
+        print("or, from a shell:")
+        print(_curl_command(url, SHELL_QUERY))
         print("Ctrl-C stops the demo.", flush=True)
         try:
             await until_stopped()

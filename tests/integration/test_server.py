@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shlex
 import signal
 import socket
 import sys
@@ -254,6 +255,7 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
             "carrierx-demo",
             "didforsale-demo",
         }
+        await _the_printed_curl_command_answers(printed, port)
     finally:
         process.terminate()
         logged = (await process.stderr.read()).decode().splitlines()
@@ -356,3 +358,21 @@ async def test_serve_on_a_busy_port_says_so_in_one_line(deployment, tmp_path):
         lines[0].lower()
         == f"sms-gateway: cannot listen on 127.0.0.1:{port}: address already in use"
     )
+
+
+async def _the_printed_curl_command_answers(printed: str, port: int) -> None:
+    """The shell command the demo prints posts a query that returns records (sent here as
+    curl would send it: the same address, header and body)."""
+    command = shlex.split(next(line for line in printed.splitlines() if line.startswith("curl ")))
+    assert command[:3] == ["curl", "-s", f"http://127.0.0.1:{port}/graphql"]
+    assert command[3:5] == ["-H", "Content-Type: application/json"]
+    assert command[5] == "-d"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            command[2], data=command[6], headers={"Content-Type": "application/json"}
+        ) as response,
+    ):
+        nodes = (await response.json())["data"]["smsRecords"]["nodes"]
+    assert len(nodes) == 3
+    assert all(node["id"] and node["provider"]["name"] for node in nodes)
