@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from strawberry.types import ExecutionResult
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -49,13 +51,20 @@ def _weight(parameters: list[str]) -> float:
     return 1.0
 
 
+def executed(result: ExecutionResult) -> bool:
+    """Whether the document ran: it has data, or an error raised in a field (which carries
+    a `path`). One that did not parse, validate, fit the limits or bind its variables did
+    not, and its response has no `data` entry at all, as the specification asks."""
+    return result.data is not None or any(error.path for error in result.errors or ())
+
+
 def response_status(media_type: str, response: Mapping[str, object]) -> int:
-    """200 for `application/json`, and for any document that ran (a field that failed
-    carries a `path`); else 400, or 500 when what stopped it was the gateway's own fault."""
-    if media_type != GRAPHQL_RESPONSE or response.get("data") is not None:
+    """200 for `application/json`, and for any document that ran (its response has a
+    `data` entry); else 400, or 500 when what stopped it was the gateway's own fault."""
+    if media_type != GRAPHQL_RESPONSE or "data" in response:
         return 200
     errors = response.get("errors")
-    if not isinstance(errors, list) or any("path" in error for error in errors):
+    if not isinstance(errors, list):
         return 200
     codes = {error.get("extensions", {}).get("code") for error in errors}
     return 500 if "INTERNAL_SERVER_ERROR" in codes else 400
