@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from strawberry.types import ExecutionResult
-
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -51,16 +49,10 @@ def _weight(parameters: list[str]) -> float:
     return 1.0
 
 
-def executed(result: ExecutionResult) -> bool:
-    """Whether the document ran: it has data, or an error raised in a field (which carries
-    a `path`). One that did not parse, validate, fit the limits or bind its variables did
-    not, and its response has no `data` entry at all, as the specification asks."""
-    return result.data is not None or any(error.path for error in result.errors or ())
-
-
 def response_status(media_type: str, response: Mapping[str, object]) -> int:
     """200 for `application/json`, and for any document that ran (its response has a
-    `data` entry); else 400, or 500 when what stopped it was the gateway's own fault."""
+    `data` entry, which one that never ran has not); else 400, or 500 when what stopped it
+    was the gateway's own fault."""
     if media_type != GRAPHQL_RESPONSE or "data" in response:
         return 200
     errors = response.get("errors")

@@ -38,7 +38,6 @@ from gateway.server.graphiql import page_response
 from gateway.server.graphql_http import (
     NOT_STORED,
     VARY,
-    executed,
     get_cache_control,
     response_media_type,
     response_status,
@@ -204,7 +203,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
             if isinstance(refusal.__cause__, InvalidOperationTypeError):
                 raise MutationOverGet from None
             raise
-        if sent is not None and executed(result):
+        if sent is not None and _executed(result):
             await self._persisted.register(sent, request_data.extensions)
         return result
 
@@ -214,7 +213,7 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         """A document that never ran gets no `data` entry; one that ran keeps its `data`,
         null when execution nulled the root."""
         response = await super().process_result(request, result)
-        if not executed(result):
+        if not _executed(result):
             response.pop("data", None)
         return response
 
@@ -288,6 +287,14 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
 def _carries_a_request(request: web.Request) -> bool:
     """A POST, or a GET with a document or a persisted query's hash (not the GraphiQL page)."""
     return request.method != "GET" or "query" in request.query or "extensions" in request.query
+
+
+def _executed(result: ExecutionResult) -> bool:
+    """Whether the document ran: it has data, or an error raised in a field (which carries
+    a `path`). One that did not parse, validate, fit the limits or bind its variables did
+    not: its response has no `data` entry, as the GraphQL specification asks, and it is not
+    kept as a persisted query."""
+    return result.data is not None or any(error.path for error in result.errors or ())
 
 
 def _exact_number(value: object) -> orjson.Fragment:
