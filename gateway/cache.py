@@ -45,8 +45,10 @@ class CacheBackend(Protocol):
 
 class MemoryBackend:
     """An in-process TTL cache (cachetools) bounded by the bytes it holds: past `max_bytes`,
-    the least recently used pages go first. `timer` is its clock, which a test can move on
-    by hand."""
+    the least recently used pages go first. Each entry counts its value's bytes plus
+    `entry_overhead`: what else it costs the process (its key, the cache's bookkeeping),
+    which only matters where values are small. `timer` is its clock, which a test can move
+    on by hand."""
 
     name = "memory"
 
@@ -55,22 +57,28 @@ class MemoryBackend:
         ttl_seconds: float,
         max_bytes: int,
         timer: Callable[[], float] = time.monotonic,
+        *,
+        entry_overhead: int = 0,
     ) -> None:
         self._pages: TTLCache[str, bytes] = TTLCache(
-            maxsize=max_bytes, ttl=ttl_seconds, timer=timer, getsizeof=len
+            maxsize=max_bytes,
+            ttl=ttl_seconds,
+            timer=timer,
+            getsizeof=lambda value: len(value) + entry_overhead,
         )
         self._counters: dict[str, int] = {}
 
     @property
     def stored_bytes(self) -> int:
-        """The bytes of the pages held now, expired ones included until they are dropped."""
+        """The bytes the pages held now count for, expired ones included until they are
+        dropped."""
         return int(self._pages.currsize)
 
     async def get(self, key: str) -> bytes | None:
         return self._pages.get(key)
 
     async def set(self, key: str, value: bytes) -> None:
-        if len(value) <= self._pages.maxsize:
+        if self._pages.getsizeof(value) <= self._pages.maxsize:
             self._pages[key] = value
 
     async def counter(self, key: str) -> int:

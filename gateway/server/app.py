@@ -22,6 +22,7 @@ from gateway.server.health import OPEN, SERVICE, WORKER, healthz, metrics, ready
 from gateway.server.observe import observe
 from gateway.server.request_id import HEADER, request_id
 from gateway.server.request_log import request_log
+from gateway.server.unreadable import log_client_mistakes_as_warnings
 from gateway.service import PagingRules, RecordService
 from gateway.stats import StatsService
 from gateway.tracing import Tracing, start_tracing
@@ -56,8 +57,10 @@ async def create_app(settings: Settings, *, worker: int | None = None) -> web.Ap
         client_max_size=limits.max_body_bytes,
         # A GET's query string may be as long as a POST's body; the view refuses a longer
         # one with a GraphQL error, so the request line must be read up to a little past it.
+        # A longer line is answered by aiohttp itself (`unreadable`).
         handler_args={"max_line_size": limits.max_body_bytes + _REQUEST_LINE_SLACK},
     )
+    log_client_mistakes_as_warnings()
     if worker is not None:
         app[WORKER] = worker
         app.on_response_prepare.append(_name_worker)

@@ -50,12 +50,13 @@ def _weight(parameters: list[str]) -> float:
 
 
 def response_status(media_type: str, response: Mapping[str, object]) -> int:
-    """200 for `application/json`, and for any document that ran (a field that failed
-    carries a `path`); else 400, or 500 when what stopped it was the gateway's own fault."""
-    if media_type != GRAPHQL_RESPONSE or response.get("data") is not None:
+    """200 for `application/json`, and for any document that ran (its response has a
+    `data` entry, which one that never ran has not); else 400, or 500 when what stopped it
+    was the gateway's own fault."""
+    if media_type != GRAPHQL_RESPONSE or "data" in response:
         return 200
     errors = response.get("errors")
-    if not isinstance(errors, list) or any("path" in error for error in errors):
+    if not isinstance(errors, list):
         return 200
     codes = {error.get("extensions", {}).get("code") for error in errors}
     return 500 if "INTERNAL_SERVER_ERROR" in codes else 400

@@ -29,7 +29,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from gateway.auth import Authenticator, Caller
-from gateway.errors import GatewayError, PersistedQueryNotFound, Unauthenticated
+from gateway.errors import BadUserInput, PersistedQueryNotFound, Unauthenticated
 from gateway.metrics import GRAPHQL_ERRORS, GRAPHQL_REQUESTS
 from gateway.persisted_queries import PersistedQueries
 from gateway.schema import GatewaySchema
@@ -54,10 +54,11 @@ def _errors_response(
     keeps it."""
     for error in errors:
         GRAPHQL_ERRORS.labels(error["extensions"]["code"]).inc()
-    response = web.json_response(
-        {"errors": errors},
+    response = web.Response(
+        body=orjson.dumps({"errors": errors}),
         status=status,
         content_type=response_media_type(request.headers.get("Accept")),
+        charset="utf-8",
     )
     response.headers["Cache-Control"] = NOT_STORED
     return response
@@ -151,7 +152,8 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
             # HTTP 200: Apollo's clients read the code from the body and send the document.
             error = {"message": missing.message, "extensions": missing.extensions()}
             return _errors_response(request, [error], 200)
-        except GatewayError as refusal:
+        except BadUserInput as refusal:
+            # A malformed persisted query; whatever else escapes is masked by the server.
             error = {"message": refusal.message, "extensions": refusal.extensions()}
             return _errors_response(request, [error], 400)
         except MutationOverGet:
@@ -189,18 +191,31 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Runs the document the request sends or names by its persisted-query hash."""
-        request_data.query = await self._persisted.document(
-            request_data.query, request_data.extensions
-        )
+        """Runs the document the request sends or names by its persisted-query hash; one
+        sent with its hash is kept only once it ran."""
+        sent = request_data.query
+        request_data.query = await self._persisted.document(sent, request_data.extensions)
         try:
-            return await super().execute_single(
+            result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as refusal:
             if isinstance(refusal.__cause__, InvalidOperationTypeError):
                 raise MutationOverGet from None
             raise
+        if sent is not None and _executed(result):
+            await self._persisted.register(sent, request_data.extensions)
+        return result
+
+    async def process_result(
+        self, request: web.Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """A document that never ran gets no `data` entry; one that ran keeps its `data`,
+        null when execution nulled the root."""
+        response = await super().process_result(request, result)
+        if not _executed(result):
+            response.pop("data", None)
+        return response
 
     async def get_sub_response(self, request: web.Request) -> web.Response:
         """The response's head, settled by the request: its media type, and for a GET how
@@ -272,6 +287,14 @@ class GatewayGraphQLView(GraphQLView[GatewayContext, None]):
 def _carries_a_request(request: web.Request) -> bool:
     """A POST, or a GET with a document or a persisted query's hash (not the GraphiQL page)."""
     return request.method != "GET" or "query" in request.query or "extensions" in request.query
+
+
+def _executed(result: ExecutionResult) -> bool:
+    """Whether the document ran: it has data, or an error raised in a field (which carries
+    a `path`). One that did not parse, validate, fit the limits or bind its variables did
+    not: its response has no `data` entry, as the GraphQL specification asks, and it is not
+    kept as a persisted query."""
+    return result.data is not None or any(error.path for error in result.errors or ())
 
 
 def _exact_number(value: object) -> orjson.Fragment:

@@ -5,6 +5,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 
 from gateway.auth import token_sha256
@@ -72,7 +73,7 @@ def codes(reply: dict[str, Any]) -> set[str]:
 async def test_a_document_that_never_runs_is_400_only_for_graphql_response_json(gateway, document):
     status, media, reply = await post(gateway, {"query": document}, GRAPHQL_RESPONSE)
     assert (status, media) == (400, GRAPHQL_RESPONSE)
-    assert "data" not in reply or reply["data"] is None
+    assert "data" not in reply
     assert codes(reply) == {"BAD_USER_INPUT"}
     for accept in ("application/json", None, "*/*"):
         status, media, same = await post(gateway, {"query": document}, accept)
@@ -91,19 +92,28 @@ async def test_variables_that_do_not_fit_and_a_cost_over_the_limit_are_400_too(g
     bad_variable = {"query": PAGE, "variables": {"first": "ten"}}
     status, _, reply = await post(gateway, bad_variable, GRAPHQL_RESPONSE)
     assert status == 400 and codes(reply) == {"BAD_USER_INPUT"}
+    assert "data" not in reply
     before = await requests_served(gateway)
     status, _, reply = await post(
         gateway, {"query": PAGE, "variables": {"first": 31}}, GRAPHQL_RESPONSE
     )
     assert status == 400 and reply["errors"][0]["extensions"]["maxCost"] == 60
+    assert "data" not in reply
     assert await requests_served(gateway) == before
+
+
+async def test_a_request_that_never_ran_has_no_data_entry_in_either_media_type(gateway):
+    for body in ({"query": PAGE, "variables": {"first": "ten"}}, {"query": "{ nope }"}):
+        for accept in (GRAPHQL_RESPONSE, "application/json"):
+            _, _, reply = await post(gateway, body, accept)
+            assert "data" not in reply and codes(reply) == {"BAD_USER_INPUT"}, (body, accept)
 
 
 async def test_a_document_that_ran_is_200_even_when_a_field_failed(gateway):
     document = '{ smsRecords(first: 2, after: "not-a-cursor") { nodes { id } } }'
     status, media, reply = await post(gateway, {"query": document}, GRAPHQL_RESPONSE)
     assert (status, media) == (200, GRAPHQL_RESPONSE)
-    assert reply["data"] is None and codes(reply) == {"BAD_CURSOR"}
+    assert "data" in reply and reply["data"] is None and codes(reply) == {"BAD_CURSOR"}
 
 
 async def test_a_query_over_get_answers_as_over_post_and_may_be_cached(gateway):
@@ -182,3 +192,20 @@ async def test_get_needs_the_bearer_token_and_is_kept_only_by_the_callers_browse
     assert status == 200 and len(reply["data"]["providers"]) == 2
     assert headers["Cache-Control"].startswith("private,")
     assert "Authorization" in headers["Vary"]
+
+
+async def test_answers_of_errors_only_are_encoded_as_compactly_as_any_other(gateway, guarded):
+    url = gateway.gateway_url + "/graphql"
+    mutation = {"query": MUTATION, "variables": json.dumps({"id": "x"})}
+    refusals = [
+        gateway.http.get(url, params=mutation),
+        gateway.http.get(url, params={"query": "{ providers { name } }" + " " * 4100}),
+        gateway.http.post(url, data=b"{" + b" " * 5000 + b"}"),
+        gateway.http.post(url, data=b"[1"),
+        guarded.http.post(guarded.gateway_url + "/graphql", json={"query": "{ __typename }"}),
+    ]
+    for refusal in refusals:
+        async with refusal as response:
+            body = await response.read()
+        assert response.status in {400, 401, 405, 413, 414}
+        assert body == orjson.dumps(json.loads(body)), body

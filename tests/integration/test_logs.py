@@ -135,3 +135,25 @@ async def test_every_line_is_json_and_tells_each_request_its_failures_and_the_br
     assert not lines_of(log, "fault-1", "upstream breaker changed")
     (opened,) = lines_of(log, "fault-2", "upstream breaker changed")
     assert (opened["account"], opened["kind"], opened["state"]) == ("cx-a", "carrierx", "opened")
+
+
+async def test_a_request_line_over_its_limit_is_a_warning_that_does_not_quote_it(
+    simulators, tmp_path
+):
+    """Past `[limits] max_body_bytes` + 1024 bytes, aiohttp answers the request line itself;
+    the log says so in one warning, with no traceback and none of the line's text."""
+    lines: list[str] = []
+    marker = "overlong-document-text "
+    document = "{ __typename } #" + marker * (70_000 // len(marker))
+    async with serve_command(config_file(simulators, tmp_path), lines) as url:
+        async with simulators.http.get(url + "/graphql", params={"query": document}) as response:
+            assert response.status == 400
+        async with simulators.http.get(url + "/healthz") as response:
+            assert response.status == 200
+
+    log = [json.loads(line) for line in lines]
+    (unreadable,) = [line for line in log if line["logger"] == "aiohttp.server"]
+    assert unreadable["level"] == "warning" and "LineTooLong" in unreadable["event"]
+    assert "exception" not in unreadable
+    assert not [line for line in log if line["level"] in {"error", "critical"}]
+    assert not [text for text in lines if marker.strip() in text]

@@ -12,7 +12,8 @@ import pytest
 
 from gateway.auth import token_sha256
 from gateway.metrics import REGISTRY
-from tests.support.simulators import Simulated
+from gateway.persisted_queries import ENTRY_OVERHEAD_BYTES
+from tests.support.simulators import Simulated, requests_served
 
 from .accounts import deploy
 
@@ -134,14 +135,45 @@ async def test_a_malformed_persisted_query_is_refused(gateway, extension):
 
 
 async def test_a_mutation_named_by_its_hash_runs_over_post_only(gateway):
-    mutation = 'mutation Nothing { updateSmsRecordUserData(input: {id: "x"}) { errors { code } } }'
+    listed = await gateway.gql(
+        '{ smsRecords(first: 1, filter: {providers: ["cx-a"]}) { nodes { id } } }'
+    )
+    record = listed["data"]["smsRecords"]["nodes"][0]["id"]
+    mutation = (
+        f'mutation Mark {{ updateSmsRecordUserData(input: {{id: "{record}", userData: "by hash"}})'
+        " { errors { code } } }"
+    )
     client = Client(gateway)
-    status, _, reply = await client.post({"query": mutation, "extensions": persisted(mutation)})
-    payload_errors = reply["data"]["updateSmsRecordUserData"]["errors"]
-    assert status == 200 and payload_errors == [{"code": "INVALID_INPUT"}]
-    assert await client.hash_only(mutation) == reply
-    status, headers, reply = await client.get(mutation)
+    before = await requests_served(gateway)
+    status, headers, _ = await client.get(mutation, send_document=True)
     assert status == 405 and headers["Allow"] == "POST"
+    assert await requests_served(gateway) == before
+    status, _, reply = await client.post({"query": mutation, "extensions": persisted(mutation)})
+    assert status == 200 and reply["data"]["updateSmsRecordUserData"]["errors"] == []
+    written = await requests_served(gateway)
+    assert written["cx-a"] > before["cx-a"]
+    status, headers, _ = await client.get(mutation)
+    assert status == 405 and headers["Allow"] == "POST"
+    assert await requests_served(gateway) == written
+    assert await client.hash_only(mutation) == reply
+    assert (await requests_served(gateway))["cx-a"] > written["cx-a"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ smsRecords(first: 3) { nodes { id } ",
+        "{ smsRecords(first: 3) { nodes { noSuchField } } }",
+        "query Sized($n: Int!) { smsRecords(first: $n) { nodes { id } } }",
+    ],
+)
+async def test_a_document_that_never_ran_is_not_kept(gateway, document):
+    client, registered = Client(gateway), lookups("registered")
+    status, _, reply = await client.post({"query": document, "extensions": persisted(document)})
+    assert status == 200 and "data" not in reply
+    assert reply["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert lookups("registered") == registered
+    assert await client.hash_only(document) == NOT_FOUND
 
 
 async def test_hashes_need_the_bearer_token_like_documents():
@@ -194,5 +226,25 @@ async def test_the_in_memory_store_keeps_the_most_recently_used_within_its_bound
         assert await client.hash_only(padded["b"]) == NOT_FOUND
         assert "data" in await client.hash_only(padded["a"])
         assert "data" in await client.hash_only(padded["c"])
+    finally:
+        await deployed.close()
+
+
+async def test_many_tiny_documents_count_what_each_costs_and_stay_within_the_bound():
+    """Each kept document counts its key and the store's bookkeeping besides its text, so
+    16 KiB holds a few dozen tiny documents, not the hundreds their text alone would fit."""
+    bound = 16 * 1024
+    deployed = await deploy(
+        dfs_count=5, cx_counts=(5,), cache={"persisted_queries_max_mb": bound / 1024**2}
+    )
+    try:
+        client = Client(deployed)
+        documents = [f"{{ t{index}: __typename }}" for index in range(200)]
+        for document in documents:
+            await client.register(document)
+        kept = [document for document in documents if "data" in await client.hash_only(document)]
+        smallest = min(len(document) for document in documents)
+        assert 0 < len(kept) <= bound // (ENTRY_OVERHEAD_BYTES + smallest)
+        assert kept == documents[-len(kept) :]
     finally:
         await deployed.close()
