@@ -77,7 +77,7 @@ def build_schema(
     """The schema with the document limits of one configuration, as a Federation subgraph
     when `federation`; `fast_path=False` leaves every document to ordinary execution (to
     compare against it)."""
-    extensions = [*limit_extensions(limits or DocumentLimits()), OperationName]
+    extensions = [OperationName, *limit_extensions(limits or DocumentLimits())]
     if fast_path:
         plans = Plans()
         extensions.append(lambda: FastPath(plans))

@@ -16,6 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from gateway.server.app import TRACING
+from gateway.tracing import UNNAMED_OPERATION
 from tests.support.collector import Collector, collecting
 from tests.support.deployment import SECRET
 from tests.support.serving import unused_port
@@ -247,6 +248,24 @@ async def test_concurrent_operations_keep_their_upstream_spans(traced):
         len([s for s in upstream(finished) if s.parent.span_id == o.context.span_id])
         for o in by_trace.values()
     )
+
+
+async def test_a_document_refused_for_its_cost_is_named_and_an_unsent_name_never(traced):
+    deployment, spans = traced
+    pages = " ".join(f"p{n}: smsRecords(first: 100) {{ nodes {{ id }} }}" for n in range(10))
+    body, _ = await post(deployment, f"query Everything {{ {pages} }}")
+    assert "over the limit" in body["errors"][0]["message"], body
+    (refused,) = operations(spans.get_finished_spans())
+    assert refused.name == "query Everything"
+    assert not upstream(spans.get_finished_spans())
+
+    spans.clear()
+    payload = {"query": PAGE + " query Other { __typename }", "operationName": "Unsent"}
+    async with deployment.http.post(deployment.gateway_url + "/graphql", json=payload) as sent:
+        assert (await sent.json())["errors"]
+    (unnamed,) = operations(spans.get_finished_spans())
+    assert "Unsent" not in said((unnamed,))
+    assert unnamed.name == UNNAMED_OPERATION
 
 
 async def test_spans_reach_the_configured_collector_under_the_service_name(monkeypatch):
