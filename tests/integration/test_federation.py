@@ -229,6 +229,28 @@ async def test_entities_count_toward_the_cost_limit_before_any_call(subgraph):
     assert await requests_served(subgraph) == before
 
 
+async def test_with_introspection_off_service_is_refused_as_schema_is():
+    """`_service { sdl }` is the whole schema: a router then composes from the file."""
+    closed = await deploy(
+        dfs_count=4,
+        cx_counts=(4,),
+        settings={"server": {"federation": True, "introspection": False}},
+    )
+    try:
+        for field in ("_service { sdl }", "__schema { queryType { name } }"):
+            result = await closed.gql(f"{{ {field} }}")
+            assert result["data"] is None
+            assert {e["extensions"]["code"] for e in result["errors"]} == {"BAD_USER_INPUT"}
+            assert "introspection has been disabled" in result["errors"][0]["message"]
+            assert field.split()[0] in result["errors"][0]["message"]
+        nodes = (await closed.gql(PAGE))["data"]["smsRecords"]["nodes"]
+        representations = [{"__typename": "SmsRecord", "id": node["id"]} for node in nodes]
+        result = await closed.gql(ENTITIES, {"representations": representations})
+        assert result == {"data": {"_entities": [*map(record, nodes)]}}
+    finally:
+        await closed.close()
+
+
 async def test_a_gateway_without_federation_serves_no_subgraph_fields(deployment):
     result = await deployment.gql("{ _service { sdl } }")
     assert [e["extensions"]["code"] for e in result["errors"]] == ["BAD_USER_INPUT"]
