@@ -16,7 +16,7 @@ import pytest
 
 from gateway.cli import EXAMPLE_QUERY
 from tests.support.graphql import GraphQL
-from tests.support.serving import unused_port
+from tests.support.serving import demo_command, unused_port
 from tests.support.simulators import CX_TOKEN, Simulated, control, upstream_requests
 from tests.support.timing import eventually
 
@@ -216,29 +216,14 @@ async def test_serve_with_a_config_file_answers_and_allows_its_cors_origin(serve
 
 
 async def test_demo_prints_graphiql_url_and_a_query_that_works():
-    port = unused_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "demo",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        printed = ""
-        while "Ctrl-C" not in printed:
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
-            assert line, printed
-            printed += line.decode()
-        assert f"http://127.0.0.1:{port}/graphql" in printed
+    logged: list[str] = []
+    async with demo_command(logged) as (url, printed):
+        assert f"{url}/graphql" in printed
         assert EXAMPLE_QUERY in printed
         async with (
             aiohttp.ClientSession() as http,
             http.post(
-                f"http://127.0.0.1:{port}/graphql",
+                f"{url}/graphql",
                 json={"query": EXAMPLE_QUERY},
                 headers={"Origin": "http://localhost:3000", "X-Request-Id": "demo-1"},
             ) as response,
@@ -254,10 +239,6 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
             "carrierx-demo",
             "didforsale-demo",
         }
-    finally:
-        process.terminate()
-        logged = (await process.stderr.read()).decode().splitlines()
-        await process.wait()
     assert any("listening on 127.0.0.1" in line for line in logged), logged
     (request,) = [line for line in logged if "request_id=demo-1" in line]
     assert request.split()[1:4] == ["[info", "]", "request"], "people read the demo's log"
