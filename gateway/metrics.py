@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -70,8 +71,8 @@ GRAPHQL_ERRORS = Counter(
 )
 GRAPHQL_LATENCY = Histogram(
     "gateway_graphql_request_seconds",
-    "Time to answer a GraphQL request that reached its document (a page of records, totals, a "
-    "write), by operation name (see `operation_label`).",
+    "Time to answer a GraphQL request whose document ran (a page of records, totals, a write), "
+    "by operation name (see `operation_label`).",
     ["operation"],
     registry=REGISTRY,
 )
@@ -108,3 +109,17 @@ def operation_label(name: object) -> str:
             return "other"
         _operations.add(name)
     return name
+
+
+_EXECUTED: ContextVar[str | None] = ContextVar("executed_operation", default=None)
+
+
+def operation_executed(name: str | None) -> None:
+    """Notes that the current request's document ran, as operation `name`: only such a
+    request takes a label, so documents refused before they run cannot use up the set."""
+    _EXECUTED.set(operation_label(name))
+
+
+def executed_operation_label() -> str | None:
+    """The label of the operation the current request ran, None when none ran."""
+    return _EXECUTED.get()

@@ -15,7 +15,7 @@ from strawberry.types.graphql import OperationType
 
 from .errors import code_errors
 from .fastpath import FastPath, Plans
-from .federation import FEDERATION_VERSION, keyed_entities, resolve_entities
+from .federation import FEDERATION_VERSION, entity_definitions, resolve_entities
 from .limits import DocumentLimits, limit_extensions
 from .mutation import Mutation
 from .operation_name import OperationName
@@ -56,11 +56,11 @@ class GatewaySchema(Schema):
 
 class GatewaySubgraph(GatewaySchema, FederationSchema):
     """The same schema as an Apollo Federation 2 subgraph: `SmsRecord` and `Provider` are
-    entities, and `_service` and `_entities` are added to `Query`."""
+    entities (keyed while `build_schema` builds it), and `_service` and `_entities` are added
+    to `Query`."""
 
     def __init__(self, **options: Any) -> None:
-        with keyed_entities():
-            super().__init__(federation_version=FEDERATION_VERSION, **options)
+        super().__init__(federation_version=FEDERATION_VERSION, **options)
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
@@ -77,18 +77,19 @@ def build_schema(
     """The schema with the document limits of one configuration, as a Federation subgraph
     when `federation`; `fast_path=False` leaves every document to ordinary execution (to
     compare against it)."""
-    extensions = [*limit_extensions(limits or DocumentLimits()), OperationName]
+    extensions = [OperationName, *limit_extensions(limits or DocumentLimits())]
     if fast_path:
         plans = Plans()
         extensions.append(lambda: FastPath(plans))
     schema = GatewaySubgraph if federation else GatewaySchema
-    return schema(
-        query=Query,
-        mutation=Mutation,
-        types=[SmsRecord],
-        extensions=extensions,
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    )
+    with entity_definitions(keyed=federation):
+        return schema(
+            query=Query,
+            mutation=Mutation,
+            types=[SmsRecord],
+            extensions=extensions,
+            config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        )
 
 
 def export_sdl(*, federation: bool = False) -> str:

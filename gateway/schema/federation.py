@@ -3,9 +3,9 @@
 `SmsRecord` and `Provider` are its entities, keyed by `id` and `name`. The keys belong to the
 subgraph alone: the ordinary schema shows no federation directive. Strawberry reads a type's
 directives from the one definition its class holds, so the subgraph is built while each
-entity class holds a copy of its definition with the key added (`keyed_entities`); the
+entity class holds a copy of its definition with the key added (`entity_definitions`); the
 subgraph's types keep those copies, which print the keys in `_service { sdl }`, and the
-classes have their own definitions back before anything else is built.
+classes have their own definitions back before any other schema is built, in any thread.
 
 `_entities` finds a record through the request's DataLoader, exactly as `node` does (a
 record of an account the caller may not read is null, and costs no upstream call), and a
@@ -15,8 +15,9 @@ provider among the caller's accounts.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -36,6 +37,8 @@ router composes it, and the printed `@link` does not move with Strawberry's defa
 
 
 async def _provider_named(info: GatewayInfo, name: str) -> Provider | None:
+    """A `Provider` entity is one of the caller's own accounts: the context holds only
+    those, so another's name finds nothing, without an upstream call."""
     return info.context.providers.get(name)
 
 
@@ -60,13 +63,23 @@ ENTITIES: Mapping[str, Entity] = {
 """The subgraph's entities by GraphQL type name."""
 
 
-@contextmanager
-def keyed_entities() -> Iterator[None]:
-    """While it lasts, each entity class holds its definition with its `@key` added.
+_BUILDING = threading.Lock()
+"""Held while a schema is built from the definitions the entity classes hold."""
 
-    Schemas are built synchronously, so no other build runs while the classes hold the
-    copies. A value of the class is told apart by the class itself (`is_type_of`), since its
-    instances carry the class's own definition at run time."""
+
+@contextmanager
+def entity_definitions(*, keyed: bool) -> Iterator[None]:
+    """While it lasts no other schema is built, in any thread, since a build reads the
+    definitions the entity classes hold; with `keyed`, each holds its definition with its
+    `@key` added, for the subgraph."""
+    with _BUILDING, _keyed_entities() if keyed else nullcontext():
+        yield
+
+
+@contextmanager
+def _keyed_entities() -> Iterator[None]:
+    """A value of an entity class is told apart by the class itself (`is_type_of`), since
+    its instances carry the class's own definition at run time."""
     own = {
         entity.cls: get_object_definition(entity.cls, strict=True) for entity in ENTITIES.values()
     }

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from cachetools import LRUCache
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
-from graphql.validation import ASTValidationRule
+from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql.validation import ASTValidationRule, ValidationRule
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -41,6 +42,23 @@ class DocumentLimits:
     max_tokens: int = 2000
     max_cost: int = 2000
     introspection: bool = True
+
+
+class NoServiceSdl(ValidationRule):
+    """With introspection off, a subgraph's `_service` is refused as `__schema` is: its `sdl`
+    is the whole schema. A router then composes from `export-schema --federation`'s file."""
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        if node.name.value == "_service" and self.context.get_parent_type() is (
+            self.context.schema.query_type
+        ):
+            self.report_error(
+                GraphQLError(
+                    "GraphQL introspection has been disabled, but the requested query"
+                    " contained the field '_service'.",
+                    node,
+                )
+            )
 
 
 class CostLimiter(SchemaExtension):
@@ -148,7 +166,7 @@ def limit_extensions(limits: DocumentLimits) -> list[Callable[[], SchemaExtensio
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
     ]
     if not limits.introspection:
-        rules.extend(DisableIntrospection().validation_rules)
+        rules.extend([*DisableIntrospection().validation_rules, NoServiceSdl])
     limit_rules = tuple(rules)
     cache = DocumentCache()
     return [

@@ -1,9 +1,11 @@
-"""One log line for every HTTP request, and the time of GraphQL requests by operation.
+"""One log line for every HTTP request, and the time of GraphQL requests by the operation they
+ran.
 
 The line is written as the response leaves: `method`, `path`, `status`, `duration_ms`; for a
 GraphQL request also the `client` and the `operation` (bound to the request's context as
-they become known, null until then), and the `upstream_calls` made on its behalf with the
-`accounts` they asked. The `request_id` comes from the context, like every line's."""
+they become known: the operation once its document passed validation, else null), and the
+`upstream_calls` made on its behalf with the `accounts` they asked. The `request_id` comes
+from the context, like every line's."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import structlog
 from aiohttp import web
 
 from gateway.logs import get_logger
-from gateway.metrics import GRAPHQL_LATENCY, operation_label
+from gateway.metrics import GRAPHQL_LATENCY, executed_operation_label
 from gateway.server.observe import Handler
 from gateway.upstream_tally import start_tally
 
@@ -46,5 +48,6 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
             upstream_calls=len(calls),
             accounts=sorted(set(calls)),
         )
-        if "operation" in context:
-            GRAPHQL_LATENCY.labels(operation_label(context["operation"])).observe(seconds)
+        operation = executed_operation_label()
+        if operation is not None:
+            GRAPHQL_LATENCY.labels(operation).observe(seconds)

@@ -7,6 +7,7 @@ bound on operation names is checked in a gateway process of its own."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -130,3 +131,49 @@ async def test_graphql_time_by_operation_with_a_bounded_label_set(simulators, tm
         and dict(labels)["operation"] == "RecentTexts"
     ]
     assert max(buckets) == 1
+
+
+async def test_only_documents_that_ran_take_a_label_and_never_a_name_they_lack(
+    simulators, tmp_path
+):
+    """Failing documents of endless distinct names, and `operationName`s the document does not
+    hold, leave the label set and the log lines to the operations that ran."""
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[security]\ncursor_secret = "{"s" * 32}"\n\n[limits]\nmax_cost = 100\n\n'
+        + providers_toml(simulators)
+    )
+    latency = "gateway_graphql_request_seconds_count"
+    two = "query RecentTexts { smsRecords(first: 2) { nodes { id } } } query Other { __typename }"
+    lines: list[str] = []
+    async with serve_command(config, lines) as url:
+        gql = GraphQL(simulators.http, [url + "/graphql"])
+
+        async def named(operation_name: str) -> dict[str, Any]:
+            payload = {"query": two, "operationName": operation_name}
+            async with simulators.http.post(url + "/graphql", json=payload) as response:
+                return await response.json()
+
+        before = await scrape(simulators.http, url)
+        for number in range(MAX_OPERATION_LABELS + 10):
+            body = await gql(f"query Invalid{number} {{ nope }}")
+            assert "Cannot query field" in body["errors"][0]["message"]
+            body = await gql(
+                f"query Costly{number} {{ smsRecords(first: 100) {{ nodes {{ id }} }} }}"
+            )
+            assert "over the limit" in body["errors"][0]["message"]
+            body = await named(f"Unsent{number}")
+            assert body["errors"] and body.get("data") is None, body
+        assert "errors" not in await named("RecentTexts")
+        after = await scrape(simulators.http, url)
+
+    operations = {
+        dict(labels)["operation"]
+        for name, labels in after
+        if name == latency and added(before, after, name, **dict(labels))
+    }
+    assert operations == {"RecentTexts"}
+    assert not [line for line in lines if "Unsent" in line or "Invalid" in line]
+    named_lines = [json.loads(line).get("operation") for line in lines]
+    assert named_lines.count("RecentTexts") == 1
+    assert named_lines.count("Costly0") == 1, "refused by its cost after validation"

@@ -17,7 +17,7 @@ import pytest
 
 from gateway.cli import EXAMPLE_QUERY
 from tests.support.graphql import GraphQL
-from tests.support.serving import unused_port
+from tests.support.serving import demo_command, unused_port
 from tests.support.simulators import CX_TOKEN, Simulated, control, upstream_requests
 from tests.support.timing import eventually
 
@@ -217,29 +217,14 @@ async def test_serve_with_a_config_file_answers_and_allows_its_cors_origin(serve
 
 
 async def test_demo_prints_graphiql_url_and_a_query_that_works():
-    port = unused_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "demo",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        printed = ""
-        while "Ctrl-C" not in printed:
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
-            assert line, printed
-            printed += line.decode()
-        assert f"http://127.0.0.1:{port}/graphql" in printed
+    logged: list[str] = []
+    async with demo_command(logged) as (url, printed):
+        assert f"{url}/graphql" in printed
         assert EXAMPLE_QUERY in printed
         async with (
             aiohttp.ClientSession() as http,
             http.post(
-                f"http://127.0.0.1:{port}/graphql",
+                f"{url}/graphql",
                 json={"query": EXAMPLE_QUERY},
                 headers={"Origin": "http://localhost:3000", "X-Request-Id": "demo-1"},
             ) as response,
@@ -255,11 +240,7 @@ async def test_demo_prints_graphiql_url_and_a_query_that_works():
             "carrierx-demo",
             "didforsale-demo",
         }
-        await _the_printed_curl_command_answers(printed, port)
-    finally:
-        process.terminate()
-        logged = (await process.stderr.read()).decode().splitlines()
-        await process.wait()
+        await _the_printed_curl_command_answers(printed, f"{url}/graphql")
     assert any("listening on 127.0.0.1" in line for line in logged), logged
     (request,) = [line for line in logged if "request_id=demo-1" in line]
     assert request.split()[1:4] == ["[info", "]", "request"], "people read the demo's log"
@@ -360,11 +341,11 @@ async def test_serve_on_a_busy_port_says_so_in_one_line(deployment, tmp_path):
     )
 
 
-async def _the_printed_curl_command_answers(printed: str, port: int) -> None:
+async def _the_printed_curl_command_answers(printed: str, endpoint: str) -> None:
     """The shell command the demo prints posts a query that returns records (sent here as
     curl would send it: the same address, header and body)."""
     command = shlex.split(next(line for line in printed.splitlines() if line.startswith("curl ")))
-    assert command[:3] == ["curl", "-s", f"http://127.0.0.1:{port}/graphql"]
+    assert command[:3] == ["curl", "-s", endpoint]
     assert command[3:5] == ["-H", "Content-Type: application/json"]
     assert command[5] == "-d"
     async with (

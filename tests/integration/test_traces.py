@@ -16,9 +16,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from gateway.server.app import TRACING
+from gateway.tracing import UNNAMED_OPERATION
 from tests.support.collector import Collector, collecting
 from tests.support.deployment import SECRET
-from tests.support.serving import unused_port
+from tests.support.serving import demo_command, unused_port
 from tests.support.simulators import (
     CX_TOKEN,
     DFS_KEY,
@@ -249,14 +250,38 @@ async def test_concurrent_operations_keep_their_upstream_spans(traced):
     )
 
 
+async def test_a_document_refused_for_its_cost_is_named_and_an_unsent_name_never(traced):
+    deployment, spans = traced
+    pages = " ".join(f"p{n}: smsRecords(first: 100) {{ nodes {{ id }} }}" for n in range(10))
+    body, _ = await post(deployment, f"query Everything {{ {pages} }}")
+    assert "over the limit" in body["errors"][0]["message"], body
+    (refused,) = operations(spans.get_finished_spans())
+    assert refused.name == "query Everything"
+    assert not upstream(spans.get_finished_spans())
+
+    spans.clear()
+    payload = {"query": PAGE + " query Other { __typename }", "operationName": "Unsent"}
+    async with deployment.http.post(deployment.gateway_url + "/graphql", json=payload) as sent:
+        assert (await sent.json())["errors"]
+    (unnamed,) = operations(spans.get_finished_spans())
+    assert "Unsent" not in said((unnamed,))
+    assert unnamed.name == UNNAMED_OPERATION
+
+
+async def one_traced_page(collector: Collector, **telemetry: str) -> None:
+    """A page through a gateway of its own whose traces go to `collector`, closed then,
+    which sends the spans still batched."""
+    deployment = await deploy_traced(collector, **telemetry)
+    try:
+        await post(deployment, PAGE, {"first": 3})
+    finally:
+        await deployment.close()
+
+
 async def test_spans_reach_the_configured_collector_under_the_service_name(monkeypatch):
     monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=staging")
     async with collecting() as collector:
-        deployment = await deploy_traced(collector, service_name="records-edge")
-        try:
-            await post(deployment, PAGE, {"first": 3})
-        finally:
-            await deployment.close()
+        await one_traced_page(collector, service_name="records-edge")
     assert "query SmsPage" in collector.span_names()
     assert "carrierx list" in collector.span_names()
     for resource in collector.resources():
@@ -269,11 +294,7 @@ async def test_the_otel_environment_variables_win_over_the_config(monkeypatch):
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.url)
         monkeypatch.setenv("OTEL_SERVICE_NAME", "from-the-environment")
         nowhere = Collector(url=f"http://127.0.0.1:{unused_port()}")
-        deployment = await deploy_traced(nowhere, service_name="from-the-config")
-        try:
-            await post(deployment, PAGE, {"first": 3})
-        finally:
-            await deployment.close()
+        await one_traced_page(nowhere, service_name="from-the-config")
     assert "query SmsPage" in collector.span_names()
     assert {r["service.name"] for r in collector.resources()} == {"from-the-environment"}
 
@@ -335,29 +356,16 @@ async def test_without_the_extra_the_key_is_a_config_error(tmp_path: Path):
 
 
 async def test_without_the_extra_the_gateway_serves_as_ever():
-    port = unused_port()
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-c", WITHOUT_THE_EXTRA, "demo", "--port", str(port)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
-    )
-    try:
-        printed = ""
-        while "Ctrl-C" not in printed:
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
-            assert line, printed
-            printed += line.decode()
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(
-                f"http://127.0.0.1:{port}/graphql",
-                json={"query": PAGE, "variables": {"first": 4}},
-                headers={"traceparent": traceparent(CALLER_TRACE)},
-            ) as response,
-        ):
-            body = await response.json()
-        assert len(body["data"]["smsRecords"]["nodes"]) == 4
-    finally:
-        process.terminate()
-        await process.wait()
+    nowhere = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
+    launcher = ("-c", WITHOUT_THE_EXTRA)
+    async with (
+        demo_command([], launcher=launcher, env=nowhere) as (url, _),
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{url}/graphql",
+            json={"query": PAGE, "variables": {"first": 4}},
+            headers={"traceparent": traceparent(CALLER_TRACE)},
+        ) as response,
+    ):
+        body = await response.json()
+    assert len(body["data"]["smsRecords"]["nodes"]) == 4

@@ -1,8 +1,10 @@
 """The committed SDLs are the schema's and the subgraph's, and every type, field and argument
 is described."""
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from graphql import GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
 
 from gateway.schema import build_schema, export_sdl
@@ -23,6 +25,21 @@ def test_building_the_subgraph_leaves_the_ordinary_schema_unkeyed():
     assert "@key" in export_sdl(federation=True)
     assert export_sdl() == ordinary
     assert "@key" not in ordinary and "_service" not in ordinary
+
+
+@pytest.mark.parametrize("subgraph_first", [False, True])
+def test_schemas_built_in_either_order_or_at_once_are_the_committed_ones(subgraph_first):
+    """Building the subgraph lends the entity classes keyed definitions; no other build,
+    before, after or in another thread meanwhile, may see them or miss them."""
+    committed = {
+        False: (ROOT / "schema.graphql").read_text(),
+        True: (ROOT / "schema.federation.graphql").read_text(),
+    }
+    order = [subgraph_first, not subgraph_first]
+    assert {federation: export_sdl(federation=federation) for federation in order} == committed
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(lambda federation: export_sdl(federation=federation), order * 4))
+    assert built == [committed[federation] for federation in order * 4]
 
 
 def test_every_type_field_and_argument_has_a_description():
