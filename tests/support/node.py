@@ -1,7 +1,7 @@
 """The Node.js side of the suite: real JavaScript clients (Apollo Client, Apollo's
-composition and Gateway, graphql-schema-linter, Playwright) installed by the tests themselves from the npm
-registry into `tests/node/node_modules` (ignored by git), from the committed lock file, so a
-fresh machine or CI needs nothing installed by hand."""
+composition and Gateway, graphql-schema-linter, Playwright) installed by the tests themselves
+from the npm registry into `tests/node/node_modules` (ignored by git), from the committed lock
+file, so a fresh machine or CI needs nothing installed by hand."""
 
 from __future__ import annotations
 
